@@ -1,0 +1,43 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install demo test lint format unit functional server clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+demo: install  ## Move disks from account A to account B on localcloud, step by step
+	$(BIN)/python infra/scripts/demo.py
+
+lint: install  ## Formatting, lint rules and strict typing
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy shared/evs_transfer infra/localcloud infra/scripts
+
+test: lint  ## Linters, then every test layer
+	$(BIN)/pytest
+
+unit: install
+	$(BIN)/pytest tests/unit
+
+functional: install
+	$(BIN)/pytest tests/functional
+
+server: install
+	$(BIN)/pytest tests/server
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .state .pytest_cache .mypy_cache .ruff_cache

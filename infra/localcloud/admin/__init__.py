@@ -1,0 +1,1 @@
+"""The localcloud admin API under ``/_localcloud/`` (JSON, unauthenticated)."""

@@ -1,0 +1,286 @@
+"""``LocalCloud``: every emulated service, one WSGI app, one port.
+
+It owns the state of each service, the FunctionGraph runtime (which it feeds with
+agency credentials from IAM) and the APIG gateway mounted under ``/apig``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import shutil
+import tempfile
+import threading
+import weakref
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.serving import make_server
+
+from localcloud.admin.urls import admin_routes
+from localcloud.core.accounts import AccountRegistry
+from localcloud.core.app import ServiceApp
+from localcloud.core.calls import CallLog
+from localcloud.core.routing import Router
+from localcloud.evs.models import EvsBackend
+from localcloud.evs.responses import EvsResponses
+from localcloud.evs.urls import evs_routes
+from localcloud.functiongraph.gateway import ApigGateway
+from localcloud.functiongraph.invocation import Invocation
+from localcloud.functiongraph.runtime import FunctionRuntime
+from localcloud.iam.models import IamBackend
+from localcloud.iam.responses import IamResponses
+from localcloud.iam.urls import iam_routes
+from localcloud.kms.models import KmsBackend
+from localcloud.kms.responses import KmsResponses
+from localcloud.kms.urls import kms_routes
+from localcloud.seeding import Backends, apply_world
+from localcloud.smn.models import SmnBackend
+from localcloud.smn.responses import SmnResponses
+from localcloud.smn.urls import smn_routes
+from localcloud.world import World, load_world, parse_world, substitute
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+APIG_PREFIX = "/apig"
+DEFAULT_REGION = "cn-north-4"
+
+
+@dataclasses.dataclass(frozen=True)
+class AccountInfo:
+    """How to call localcloud as one account of the world."""
+
+    name: str
+    domain_id: str
+    project_id: str
+    projects: dict[str, str]
+    access_key: str
+    secret_key: str = dataclasses.field(repr=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class Server:
+    """A running HTTP server of a ``LocalCloud``."""
+
+    url: str
+    cloud: LocalCloud
+
+
+class LocalCloud:
+    """The emulated Huawei Cloud.
+
+    Args:
+        world: World to seed with (YAML text, mapping or ``World``); empty when omitted.
+        region: Region of the cloud; defaults to the world's.
+        code_root: Directory function handler paths are relative to.
+        state_dir: Value of ``${LOCALCLOUD_STATE_DIR}``. When omitted, each seeding
+            gets a fresh folder under a private temporary directory.
+    """
+
+    def __init__(
+        self,
+        world: World | str | Mapping[str, Any] | None = None,
+        *,
+        region: str | None = None,
+        code_root: Path | None = None,
+        state_dir: Path | None = None,
+    ) -> None:
+        parsed = parse_world(world) if world is not None else None
+        self.region = region or (parsed.region if parsed else DEFAULT_REGION)
+        self._registry = AccountRegistry()
+        self._calls = CallLog()
+        self.iam = IamBackend(self._registry)
+        self.evs = EvsBackend()
+        self.kms = KmsBackend(self.region)
+        self.runtime = FunctionRuntime(
+            region=self.region, credentials=self.iam, code_root=code_root or Path.cwd()
+        )
+        self.gateway = ApigGateway(self.runtime)
+        self.smn = SmnBackend(self.region, invoker=self.runtime)
+        self._services = ServiceApp(self._router(), self._registry, self._calls)
+        self._lock = threading.RLock()
+        self._world: World | None = None
+        self._url: str | None = None
+        self._state_dir = Path(state_dir) if state_dir is not None else None
+        self._generation = 0
+        self._temp_root = Path(tempfile.mkdtemp(prefix="localcloud-"))
+        weakref.finalize(self, shutil.rmtree, self._temp_root, ignore_errors=True)
+        if parsed is not None:
+            self.seed(parsed)
+
+    @classmethod
+    def from_world_file(
+        cls, path: Path, *, code_root: Path | None = None, state_dir: Path | None = None
+    ) -> LocalCloud:
+        """Create a cloud seeded from a world file (``code_root`` defaults to the cwd)."""
+        return cls(
+            load_world(Path(path)),
+            code_root=code_root or Path.cwd(),
+            state_dir=state_dir,
+        )
+
+    def _router(self) -> Router:
+        return Router(
+            [
+                *evs_routes(EvsResponses(self.evs)),
+                *kms_routes(KmsResponses(self.kms)),
+                *smn_routes(SmnResponses(self.smn)),
+                *iam_routes(IamResponses(self.iam, self._registry)),
+                *admin_routes(self),
+            ]
+        )
+
+    @property
+    def url(self) -> str | None:
+        """Base URL while serving (``serve``), else ``None``."""
+        return self._url
+
+    @property
+    def world(self) -> World | None:
+        """The world last seeded (before substitution), if any."""
+        return self._world
+
+    def seed(self, world: World | str | bytes | Mapping[str, Any]) -> list[str]:
+        """Replace all state with ``world``; return the registered function URNs.
+
+        Raises:
+            pydantic.ValidationError: The world does not match the schema.
+            ValueError: The world is inconsistent or names another region.
+            FunctionGraphError: A function cannot be registered.
+        """
+        parsed = parse_world(world)
+        if parsed.region != self.region:
+            raise ValueError(
+                f"world region {parsed.region} differs from cloud region {self.region}"
+            )
+
+        with self._lock:
+            self.reset()
+            self._world = parsed
+            resolved = substitute(parsed, self._variables())
+
+            return apply_world(resolved, self._backends())
+
+    def reset(self) -> None:
+        """Empty every service, the call log, the outbox and the function runtime."""
+        with self._lock:
+            self.runtime.reset()
+            self.gateway.reset()
+            for backend in (self.iam, self.evs, self.kms, self.smn):
+                backend.reset()
+            self._registry.clear()
+            self._calls.clear()
+            self._world = None
+
+    def _backends(self) -> Backends:
+        return Backends(
+            self._registry,
+            self.iam,
+            self.evs,
+            self.kms,
+            self.smn,
+            self.runtime,
+            self.gateway,
+        )
+
+    def _variables(self) -> dict[str, str]:
+        variables = {"LOCALCLOUD_STATE_DIR": str(self._next_state_dir())}
+        if self._url is not None:
+            variables["LOCALCLOUD_URL"] = self._url
+
+        return variables
+
+    def _next_state_dir(self) -> Path:
+        if self._state_dir is not None:
+            self._state_dir.mkdir(parents=True, exist_ok=True)
+            return self._state_dir
+
+        self._generation += 1
+        folder = self._temp_root / f"world-{self._generation}"
+        folder.mkdir()
+
+        return folder
+
+    def account(self, name: str) -> AccountInfo:
+        """Return the identity and credentials of a world account.
+
+        Raises:
+            KeyError: No such account.
+        """
+        account = self._registry.by_name(name)
+        if account is None:
+            raise KeyError(f"no account named {name!r}")
+
+        return AccountInfo(
+            name=account.name,
+            domain_id=account.domain_id,
+            project_id=account.projects[self.region],
+            projects=dict(account.projects),
+            access_key=account.access_key,
+            secret_key=account.secret_key,
+        )
+
+    @property
+    def outbox(self) -> list[dict[str, Any]]:
+        """Every SMN delivery (email, HTTP(S), functionstage), oldest first."""
+        return self.smn.outbox()
+
+    @property
+    def calls(self) -> list[dict[str, Any]]:
+        """The call log of cloud API requests, oldest first."""
+        return [record.to_dict() for record in self._calls.records]
+
+    @property
+    def invocations(self) -> list[Invocation]:
+        """Every function invocation since the last reset, oldest first."""
+        return self.runtime.invocations
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until no asynchronous function invocation is pending."""
+        return self.runtime.wait_idle(timeout)
+
+    def wsgi_app(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """The WSGI entry point: ``/apig/...`` to the gateway, the rest to the services."""
+        path = environ.get("PATH_INFO", "")
+        if path == APIG_PREFIX or path.startswith(APIG_PREFIX + "/"):
+            environ = dict(environ)
+            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + APIG_PREFIX
+            environ["PATH_INFO"] = path[len(APIG_PREFIX) :] or "/"
+            return self.gateway(environ, start_response)
+
+        return self._services(environ, start_response)
+
+    @contextlib.contextmanager
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[Server]:
+        """Serve on ``host:port`` (0 picks a free port) in a daemon thread.
+
+        The current world is re-seeded once the URL is known, so that
+        ``${LOCALCLOUD_URL}`` resolves in function settings.
+        """
+        server = make_server(host, port, self.wsgi_app, threaded=True)
+        thread = threading.Thread(
+            target=server.serve_forever, name="localcloud-http", daemon=True
+        )
+        thread.start()
+        url = f"http://{host}:{server.server_port}"
+        try:
+            with self._lock:
+                self._url = url
+                if self._world is not None:
+                    self.seed(self._world)
+            yield Server(url, self)
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=5)
+            self.runtime.wait_idle(timeout=5)
+            self._url = None
+
+    def close(self) -> None:
+        """Stop the function runtime's workers and forget all state."""
+        self.reset()
+        self.runtime.close()

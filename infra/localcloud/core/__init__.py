@@ -1,0 +1,1 @@
+"""The service-independent core of localcloud: errors, signing, accounts, routing, app."""

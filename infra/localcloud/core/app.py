@@ -1,0 +1,206 @@
+"""The WSGI application serving every emulated cloud API from one route table.
+
+Each request goes: route → authenticate → check the project/domain scope → handler →
+JSON answer. Every answer carries ``X-Request-Id``; every routed cloud call lands in the
+call log. Errors are rendered in the shape of the route's service.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from werkzeug.wrappers import Request, Response
+
+from localcloud.core.accounts import AccountRegistry
+from localcloud.core.auth import Authenticator, Caller, SignedRequest
+from localcloud.core.calls import CallLog, CallRecord, utc_now_iso
+from localcloud.core.context import RequestContext
+from localcloud.core.errors import (
+    CloudError,
+    forbidden_scope,
+    internal_error,
+    render_error,
+)
+from localcloud.core.routing import Reply, Route, Router
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+logger = logging.getLogger("localcloud")
+
+
+class ServiceApp:
+    """WSGI app dispatching signed cloud API calls (and unauthenticated admin routes)."""
+
+    def __init__(
+        self, router: Router, registry: AccountRegistry, calls: CallLog
+    ) -> None:
+        self._router = router
+        self._registry = registry
+        self._authenticator = Authenticator(registry)
+        self._calls = calls
+
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """Answer one WSGI request."""
+        request = Request(environ)
+        request_id = uuid.uuid4().hex
+        response = self._respond(request, request_id)
+        response.headers["X-Request-Id"] = request_id
+
+        return response(environ, start_response)
+
+    def _respond(self, request: Request, request_id: str) -> Response:
+        matched = self._router.match(request.method, request.path)
+        if matched is None:
+            return self._unrouted(request, request_id)
+
+        route, params = matched
+        ctx: RequestContext | None = None
+        try:
+            ctx = self._context(request, request_id, route, params)
+            reply = route.handler(ctx)
+        except CloudError as error:
+            reply = Reply(error.status, render_error(error, route.service, request_id))
+        except Exception:  # the boundary: any bug answers the service's 500
+            logger.exception("localcloud.handler_failed operation=%s", route.operation)
+            failure = internal_error(route.service)
+            reply = Reply(
+                failure.status, render_error(failure, route.service, request_id)
+            )
+
+        if route.authenticated:
+            self._record(request, request_id, route, reply.status, ctx)
+
+        return _json_response(reply)
+
+    def _context(
+        self, request: Request, request_id: str, route: Route, params: dict[str, str]
+    ) -> RequestContext:
+        body = request.get_data(cache=True)
+        query = tuple(request.args.items(multi=True))
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        caller = None
+        project_id = None
+        if route.authenticated:
+            signed = SignedRequest.build(
+                method=request.method,
+                raw_path=_raw_path(request),
+                query=query,
+                headers=headers.items(),
+                body=body,
+            )
+            caller = self._authenticator.authenticate(signed)
+            project_id = self._scope(route, params, headers, caller)
+
+        return RequestContext(
+            request_id=request_id,
+            service=route.service,
+            params=params,
+            query=query,
+            headers=headers,
+            body=body,
+            base_url=request.host_url.rstrip("/"),
+            caller=caller,
+            project_id=project_id,
+        )
+
+    def _scope(
+        self,
+        route: Route,
+        params: dict[str, str],
+        headers: dict[str, str],
+        caller: Caller,
+    ) -> str | None:
+        if route.scope == "project":
+            project_id = params["project_id"]
+            owner = self._registry.by_project(project_id)
+            header = headers.get("x-project-id")
+            if owner is None or owner.domain_id != caller.domain_id:
+                raise forbidden_scope(route.service)
+            if header is not None and header != project_id:
+                raise forbidden_scope(route.service)
+
+            return project_id
+        if route.scope == "domain":
+            header = headers.get("x-domain-id")
+            if header is not None and header != caller.domain_id:
+                raise forbidden_scope(route.service)
+
+        return None
+
+    def _unrouted(self, request: Request, request_id: str) -> Response:
+        message = f"localcloud has no route for {request.method} {request.path}"
+        logger.warning(
+            "localcloud.unrouted method=%s path=%s", request.method, request.path
+        )
+        error = CloudError(404, "APIGW.0101", message)
+        self._calls.record(
+            CallRecord(
+                request_id=request_id,
+                service=None,
+                operation=None,
+                method=request.method,
+                path=request.path,
+                status=404,
+                domain_id=None,
+                project_id=None,
+                time=utc_now_iso(),
+            )
+        )
+
+        return _json_response(Reply(404, render_error(error, "apigw", request_id)))
+
+    def _record(
+        self,
+        request: Request,
+        request_id: str,
+        route: Route,
+        status: int,
+        ctx: RequestContext | None,
+    ) -> None:
+        caller = ctx.caller if ctx is not None else None
+        record = CallRecord(
+            request_id=request_id,
+            service=route.service,
+            operation=route.operation,
+            method=request.method,
+            path=request.path,
+            status=status,
+            domain_id=caller.domain_id if caller is not None else None,
+            project_id=ctx.project_id if ctx is not None else None,
+            time=utc_now_iso(),
+        )
+        self._calls.record(record)
+        logger.info(
+            "localcloud.call operation=%s status=%s request_id=%s",
+            route.operation,
+            status,
+            request_id,
+        )
+
+
+def _raw_path(request: Request) -> str:
+    """The path as the client encoded it: signatures cover ``%3A`` and friends."""
+    raw: Any = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if isinstance(raw, str) and raw.startswith("/"):
+        return raw.split("?", 1)[0]
+
+    return quote(request.path, safe="/~")
+
+
+def _json_response(reply: Reply) -> Response:
+    if reply.body is None:
+        return Response(b"", status=reply.status)
+
+    payload = json.dumps(reply.body, ensure_ascii=False).encode("utf-8")
+
+    return Response(
+        payload, status=reply.status, content_type="application/json;charset=UTF-8"
+    )

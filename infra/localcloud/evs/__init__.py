@@ -1,0 +1,1 @@
+"""Elastic Volume Service: volumes, snapshots and Cinder-style volume transfers."""

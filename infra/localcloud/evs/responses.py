@@ -1,0 +1,217 @@
+"""EVS request handlers: parse → validate → call the backend → serialise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from localcloud.core.context import RequestContext
+from localcloud.core.routing import Reply
+from localcloud.evs import errors
+from localcloud.evs.models import EvsBackend, Snapshot, Transfer, Volume
+
+MAX_TRANSFER_NAME = 64
+
+
+class EvsResponses:
+    """The EVS operations localcloud answers, bound to one backend."""
+
+    def __init__(self, backend: EvsBackend) -> None:
+        self._backend = backend
+
+    def show_volume(self, ctx: RequestContext) -> Reply:
+        """ShowVolume. Does not model: ``volume_image_metadata``, iops/throughput."""
+        volume = self._backend.show_volume(ctx.project, ctx.params["volume_id"])
+
+        return Reply(200, {"volume": volume_detail(volume, ctx.base_url)})
+
+    def list_volumes(self, ctx: RequestContext) -> Reply:
+        """ListVolumes. Filters: status, name, limit, offset; others are ignored."""
+        limit, offset = _paging(ctx)
+
+        volumes = self._backend.list_volumes(
+            ctx.project, status=ctx.arg("status"), name=ctx.arg("name")
+        )
+        page = volumes[offset : offset + limit]
+
+        return Reply(
+            200,
+            {
+                "count": len(volumes),
+                "volumes": [volume_detail(v, ctx.base_url) for v in page],
+                "volumes_links": None,
+            },
+        )
+
+    def list_snapshots(self, ctx: RequestContext) -> Reply:
+        """ListSnapshots. Filters: volume_id, limit, offset; others are ignored."""
+        limit, offset = _paging(ctx)
+
+        snapshots = self._backend.list_snapshots(
+            ctx.project, volume_id=ctx.arg("volume_id")
+        )
+        page = snapshots[offset : offset + limit]
+
+        return Reply(
+            200, {"snapshots": [_snapshot(s) for s in page], "count": len(snapshots)}
+        )
+
+    def cinder_create_volume_transfer(self, ctx: RequestContext) -> Reply:
+        """CinderCreateVolumeTransfer. Does not model: CBR backup/vault constraints."""
+        option = ctx.json().get("transfer")
+        if not isinstance(option, dict) or not isinstance(option.get("volume_id"), str):
+            raise errors.bad_request("Incorrect request body format")
+        name = option.get("name")
+        if not isinstance(name, str) or not 0 < len(name) <= MAX_TRANSFER_NAME:
+            raise errors.bad_request("Invalid input for field/attribute name.")
+
+        transfer, auth_key = self._backend.create_transfer(
+            ctx.project, option["volume_id"], name
+        )
+
+        body = _transfer(transfer, ctx.base_url, created=True)
+        body["auth_key"] = auth_key
+
+        return Reply(202, {"transfer": body})
+
+    def cinder_show_volume_transfer(self, ctx: RequestContext) -> Reply:
+        """CinderShowVolumeTransfer (donor project only; no ``auth_key``)."""
+        transfer = self._backend.show_transfer(ctx.project, ctx.params["transfer_id"])
+
+        return Reply(200, {"transfer": _transfer(transfer, ctx.base_url, created=True)})
+
+    def cinder_list_volume_transfers(self, ctx: RequestContext) -> Reply:
+        """CinderListVolumeTransfers (donor project's pending transfers)."""
+        limit, offset = _paging(ctx)
+
+        transfers = self._backend.list_transfers(ctx.project)[offset : offset + limit]
+
+        return Reply(
+            200, {"transfers": [_transfer(t, ctx.base_url) for t in transfers]}
+        )
+
+    def cinder_accept_volume_transfer(self, ctx: RequestContext) -> Reply:
+        """CinderAcceptVolumeTransfer. Does not model: quotas (413) of the accepter."""
+        option = ctx.json().get("accept")
+        if not isinstance(option, dict) or not isinstance(option.get("auth_key"), str):
+            raise errors.bad_request("Incorrect request body format")
+
+        transfer = self._backend.accept_transfer(
+            ctx.project,
+            ctx.principal.user_id,
+            ctx.params["transfer_id"],
+            option["auth_key"],
+        )
+
+        body = _transfer(transfer, ctx.base_url)
+        body["links"] = _links(ctx.base_url, ctx.project, transfer.id)
+
+        return Reply(202, {"transfer": body})
+
+    def cinder_delete_volume_transfer(self, ctx: RequestContext) -> Reply:
+        """CinderDeleteVolumeTransfer; the volume goes back to ``available``."""
+        self._backend.delete_transfer(ctx.project, ctx.params["transfer_id"])
+
+        return Reply(202)
+
+
+def _paging(ctx: RequestContext) -> tuple[int, int]:
+    limit = _int_arg(ctx, "limit", 1000)
+    offset = _int_arg(ctx, "offset", 0)
+    if limit < 1:
+        raise errors.bad_request("limit param must be positive.")
+    if offset < 0:
+        raise errors.bad_request("offset param must not be negative.")
+
+    return limit, offset
+
+
+def _int_arg(ctx: RequestContext, name: str, default: int) -> int:
+    value = ctx.arg(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise errors.bad_request(f"{name} param must be an integer.") from None
+
+
+def _links(base_url: str, project_id: str, transfer_id: str) -> list[dict[str, str]]:
+    return [
+        {
+            "href": f"{base_url}/v2/{project_id}/os-volume-transfer/{transfer_id}",
+            "rel": "self",
+        },
+        {
+            "href": f"{base_url}/{project_id}/os-volume-transfer/{transfer_id}",
+            "rel": "bookmark",
+        },
+    ]
+
+
+def _transfer(
+    transfer: Transfer, base_url: str, *, created: bool = False
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": transfer.id,
+        "name": transfer.name,
+        "volume_id": transfer.volume_id,
+        "links": _links(base_url, transfer.project_id, transfer.id),
+    }
+    if created:
+        body["created_at"] = transfer.created_at
+
+    return body
+
+
+def _snapshot(snapshot: Snapshot) -> dict[str, Any]:
+    return {
+        "id": snapshot.id,
+        "name": snapshot.name,
+        "status": snapshot.status,
+        "volume_id": snapshot.volume_id,
+        "size": snapshot.size,
+        "description": snapshot.description,
+        "metadata": dict(snapshot.metadata),
+        "created_at": snapshot.created_at,
+        "updated_at": None,
+        "os-extended-snapshot-attributes:project_id": snapshot.project_id,
+        "os-extended-snapshot-attributes:progress": "100%",
+    }
+
+
+def volume_detail(volume: Volume, base_url: str) -> dict[str, Any]:
+    """Serialise a volume as ``VolumeDetail``."""
+    href = f"{base_url}/v2/{volume.project_id}/volumes/{volume.id}"
+
+    return {
+        "id": volume.id,
+        "links": [{"href": href, "rel": "self"}, {"href": href, "rel": "bookmark"}],
+        "name": volume.name,
+        "status": volume.status,
+        "attachments": [dict(a) for a in volume.attachments],
+        "availability_zone": volume.availability_zone,
+        "os-vol-host-attr:host": "localcloud#localcloud",
+        "source_volid": volume.source_volid,
+        "snapshot_id": volume.snapshot_id,
+        "description": volume.description,
+        "created_at": volume.created_at,
+        "updated_at": volume.updated_at,
+        "os-vol-tenant-attr:tenant_id": volume.project_id,
+        "volume_image_metadata": {},
+        "volume_type": volume.volume_type,
+        "size": volume.size,
+        "consistencygroup_id": None,
+        "bootable": volume.bootable,
+        "metadata": dict(volume.metadata),
+        "encrypted": volume.metadata.get("__system__encrypted") == "1",
+        "replication_status": "disabled",
+        "user_id": volume.user_id,
+        "service_type": volume.service_type,
+        "multiattach": volume.multiattach,
+        "shareable": str(volume.multiattach).lower(),
+        "dedicated_storage_id": volume.dedicated_storage_id,
+        "dedicated_storage_name": volume.dedicated_storage_name,
+        "tags": dict(volume.tags),
+        "wwn": "",
+        "enterprise_project_id": volume.enterprise_project_id,
+    }

@@ -1,0 +1,1 @@
+"""Identity and Access Management: agencies and temporary credentials through them."""

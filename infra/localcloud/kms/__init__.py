@@ -1,0 +1,1 @@
+"""Key Management Service (DEW KMS): customer master keys and encrypt/decrypt-data."""

@@ -1,0 +1,1 @@
+"""Simple Message Notification: topics, subscriptions, topic policies and publishing."""

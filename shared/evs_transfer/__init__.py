@@ -1,0 +1,1 @@
+"""Event-driven, audited EVS disk transfers between Huawei Cloud accounts."""

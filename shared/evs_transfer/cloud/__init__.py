@@ -1,0 +1,1 @@
+"""Adapters over the Huawei Cloud SDK clients the workflow calls."""

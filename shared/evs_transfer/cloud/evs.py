@@ -1,0 +1,141 @@
+"""EVS: the disk reads the rules need and the volume-transfer API."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from huaweicloudsdkevs.v2 import (
+    CinderAcceptVolumeTransferOption,
+    CinderAcceptVolumeTransferRequest,
+    CinderAcceptVolumeTransferRequestBody,
+    CinderCreateVolumeTransferRequest,
+    CinderCreateVolumeTransferRequestBody,
+    CinderDeleteVolumeTransferRequest,
+    CreateVolumeTransferOption,
+    ListSnapshotsRequest,
+    ShowVolumeRequest,
+)
+from pydantic import SecretStr
+
+from evs_transfer.cloud.sdk import call
+from evs_transfer.errors import CloudRejected
+from evs_transfer.models import Volume
+
+SERVICE = "evs"
+
+
+@dataclasses.dataclass(frozen=True)
+class CreatedTransfer:
+    """What EVS answers to a transfer create: the only moment the ``auth_key`` is readable."""
+
+    id: str
+    auth_key: SecretStr
+    created_at: str | None
+
+
+class Evs:
+    """EVS calls in one project, made with that project's credentials."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def show_volume(self, volume_id: str) -> Volume | None:
+        """Return the disk, or None when the project has no disk with that id."""
+        try:
+            response = call(
+                SERVICE,
+                "ShowVolume",
+                lambda: self._client.show_volume(
+                    ShowVolumeRequest(volume_id=volume_id)
+                ),
+                read=True,
+            )
+        except CloudRejected as exc:
+            if exc.http_status == 404:
+                return None
+            raise
+
+        return _volume(response.volume)
+
+    def list_snapshot_ids(self, volume_id: str) -> list[str]:
+        """Return the ids of every EVS snapshot of the disk, whatever their status."""
+        response = call(
+            SERVICE,
+            "ListSnapshots",
+            lambda: self._client.list_snapshots(
+                ListSnapshotsRequest(volume_id=volume_id)
+            ),
+            read=True,
+        )
+
+        return [snapshot.id for snapshot in response.snapshots or []]
+
+    def create_transfer(self, volume_id: str, name: str) -> CreatedTransfer:
+        """Create a volume transfer; the disk moves to ``awaiting-transfer``."""
+        body = CinderCreateVolumeTransferRequestBody(
+            transfer=CreateVolumeTransferOption(name=name, volume_id=volume_id)
+        )
+        response = call(
+            SERVICE,
+            "CinderCreateVolumeTransfer",
+            lambda: self._client.cinder_create_volume_transfer(
+                CinderCreateVolumeTransferRequest(body=body)
+            ),
+        )
+        transfer = response.transfer
+
+        return CreatedTransfer(
+            id=transfer.id,
+            auth_key=SecretStr(transfer.auth_key),
+            created_at=transfer.created_at,
+        )
+
+    def accept_transfer(self, transfer_id: str, auth_key: SecretStr) -> None:
+        """Accept a transfer into this client's project."""
+        body = CinderAcceptVolumeTransferRequestBody(
+            accept=CinderAcceptVolumeTransferOption(
+                auth_key=auth_key.get_secret_value()
+            )
+        )
+        call(
+            SERVICE,
+            "CinderAcceptVolumeTransfer",
+            lambda: self._client.cinder_accept_volume_transfer(
+                CinderAcceptVolumeTransferRequest(transfer_id=transfer_id, body=body)
+            ),
+        )
+
+    def delete_transfer(self, transfer_id: str) -> bool:
+        """Delete a pending transfer; return False when EVS no longer knows it (404)."""
+        try:
+            call(
+                SERVICE,
+                "CinderDeleteVolumeTransfer",
+                lambda: self._client.cinder_delete_volume_transfer(
+                    CinderDeleteVolumeTransferRequest(transfer_id=transfer_id)
+                ),
+            )
+        except CloudRejected as exc:
+            if exc.http_status == 404:
+                return False
+            raise
+
+        return True
+
+
+def _volume(detail: Any) -> Volume:
+    metadata = {str(key): str(value) for key, value in (detail.metadata or {}).items()}
+
+    return Volume(
+        id=detail.id,
+        name=detail.name or "",
+        status=detail.status,
+        size_gb=int(detail.size or 0),
+        volume_type=detail.volume_type,
+        project_id=detail.os_vol_tenant_attrtenant_id,
+        attachment_count=len(detail.attachments or []),
+        bootable=str(detail.bootable).lower() == "true",
+        service_type=detail.service_type,
+        metadata=metadata,
+    )

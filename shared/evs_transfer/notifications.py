@@ -1,0 +1,151 @@
+"""What each party is told, as SMN message structures.
+
+People read the ``email`` text; systems subscribed over ``http(s)`` or as a function get JSON
+with the same facts. Only the offer to the target account carries the approval token: that
+notification is the one channel through which the target learns it. The ``auth_key`` is never
+part of any notification.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import SecretStr
+
+from evs_transfer.config import Settings
+from evs_transfer.models import TransferRecord
+
+JSON_PROTOCOLS = ("http", "https", "functionstage", "functiongraph")
+
+
+def offer(
+    record: TransferRecord, token: SecretStr, settings: Settings
+) -> tuple[str, dict[str, str]]:
+    """Return the subject and messages offering the disk to the target account."""
+    size = (
+        f"{record.volume_size_gb} GB"
+        if record.volume_size_gb is not None
+        else "size unknown"
+    )
+    subject = (
+        f"EVS disk offered to {record.target_account}: {record.volume_name or record.volume_id}"
+        f" ({size}) from {record.source_account}"
+    )
+    approval = {
+        "transfer_id": record.id,
+        "decision": "approve",
+        "token": token.get_secret_value(),
+    }
+    lines = [
+        f"Account {record.source_account} offers your account {record.target_account} an EVS disk.",
+        "",
+        f"  Disk:        {record.volume_name or '(no name)'} ({record.volume_id})",
+        f"  Size, type:  {size}, {record.volume_type or 'type unknown'}",
+        f"  Region:      {record.region}",
+        f"  Requested by {record.requester}",
+        f"  Reason:      {record.reason or '(none given)'}",
+        f"  Transfer:    {record.id}",
+        f"  Expires at:  {record.expires_at:%Y-%m-%d %H:%M} UTC",
+        "",
+        "To approve, publish this JSON with your account's credentials to the topic",
+        f"{settings.approvals_topic_urn}:",
+        "",
+        f"  {json.dumps(approval)}",
+        "",
+        'To refuse the disk, send the same message with "decision": "reject" and a "reason".',
+        *_http_lines(record, settings),
+        "",
+        "The token works once, for this transfer only, until the offer expires.",
+        "Do not forward this message.",
+    ]
+    document = {
+        "type": "transfer.offered",
+        "transfer": _facts(record),
+        "approval": {
+            "token": token.get_secret_value(),
+            "approvals_topic_urn": settings.approvals_topic_urn,
+            "url": _approval_url(record, settings),
+        },
+    }
+
+    return subject, _messages("\n".join(lines), document)
+
+
+def accepted(record: TransferRecord) -> tuple[str, dict[str, str]]:
+    """Return the subject and messages telling both accounts the disk has moved."""
+    subject = (
+        f"EVS disk {record.volume_name or record.volume_id} moved from "
+        f"{record.source_account} to {record.target_account}"
+    )
+    text = "\n".join(
+        [
+            f"The EVS disk {record.volume_name or '(no name)'} ({record.volume_id}) now belongs",
+            f"to account {record.target_account}, project {record.target_project_id}.",
+            f"Transfer {record.id}, requested by {record.requester}, is complete.",
+        ]
+    )
+
+    return subject, _messages(
+        text, {"type": "transfer.accepted", "transfer": _facts(record)}
+    )
+
+
+def rejected(record: TransferRecord, reason: str) -> tuple[str, dict[str, str]]:
+    """Return the subject and messages telling the source that the target refused."""
+    disk = record.volume_name or record.volume_id
+    subject = f"EVS disk {disk} refused by {record.target_account}"
+    text = "\n".join(
+        [
+            (
+                f"Account {record.target_account} refused the EVS disk "
+                f"{record.volume_name or '(no name)'} ({record.volume_id})."
+            ),
+            f"Reason: {reason or '(none given)'}",
+            "The disk is available again in your account.",
+            f"Transfer: {record.id}",
+        ]
+    )
+    document = {
+        "type": "transfer.rejected",
+        "transfer": _facts(record),
+        "reason": reason,
+    }
+
+    return subject, _messages(text, document)
+
+
+def _facts(record: TransferRecord) -> dict[str, Any]:
+    return {
+        key: value
+        for key, value in record.public_view().items()
+        if key not in ("evs_transfer_id", "kms_key_id")
+    }
+
+
+def _approval_url(record: TransferRecord, settings: Settings) -> str | None:
+    if not settings.api_url:
+        return None
+
+    return f"{settings.api_url.rstrip('/')}/transfers/{record.id}/approval"
+
+
+def _http_lines(record: TransferRecord, settings: Settings) -> list[str]:
+    url = _approval_url(record, settings)
+    if url is None:
+        return []
+
+    return [
+        "",
+        "Or over HTTP: POST the JSON body",
+        '  {"decision": "approve", "token": "<the token above>"}',
+        f"to {url}",
+    ]
+
+
+def _messages(text: str, document: dict[str, Any]) -> dict[str, str]:
+    rendered = json.dumps(document, sort_keys=True)
+    messages = {"default": text, "email": text}
+    messages.update(dict.fromkeys(JSON_PROTOCOLS, rendered))
+
+    return messages

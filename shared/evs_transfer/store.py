@@ -1,0 +1,220 @@
+"""Durable transfer records and their audit trail, on SQLAlchemy Core.
+
+SQLite is the embedded default; any SQLAlchemy URL works (PostgreSQL in the cloud). Every
+state change is a compare-and-set on ``(id, state)`` so that two concurrent actors cannot both
+win; the loser learns the current state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from evs_transfer.errors import InvalidState, TransferNotFound
+from evs_transfer.models import AuditEvent, TransferRecord, TransferState
+
+metadata = sa.MetaData()
+
+transfers = sa.Table(
+    "transfers",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("state", sa.String(32), nullable=False, index=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("region", sa.String(64), nullable=False),
+    sa.Column("volume_id", sa.String(64), nullable=False, index=True),
+    sa.Column("volume_name", sa.String(255), nullable=False),
+    sa.Column("volume_size_gb", sa.Integer),
+    sa.Column("volume_type", sa.String(32)),
+    sa.Column("source_account", sa.String(64), nullable=False),
+    sa.Column("source_project_id", sa.String(32), nullable=False),
+    sa.Column("target_account", sa.String(64), nullable=False),
+    sa.Column("target_project_id", sa.String(32), nullable=False),
+    sa.Column("requester", sa.String(128), nullable=False),
+    sa.Column("reason", sa.String(1024), nullable=False),
+    sa.Column("evs_transfer_id", sa.String(64)),
+    sa.Column("auth_key_ciphertext", sa.Text),
+    sa.Column("kms_key_id", sa.String(128)),
+    sa.Column("approval_token_hash", sa.String(64)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("failure_code", sa.String(64)),
+    sa.Column("failure_reason", sa.String(1024)),
+)
+
+transfer_events = sa.Table(
+    "transfer_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("transfer_id", sa.String(32), nullable=False, index=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("actor", sa.String(255), nullable=False),
+    sa.Column("from_state", sa.String(32)),
+    sa.Column("to_state", sa.String(32)),
+    sa.Column("reason", sa.String(1024), nullable=False),
+    sa.Column("request_id", sa.String(128), nullable=False),
+)
+
+OPEN_STATES = (TransferState.PENDING_APPROVAL, TransferState.ACCEPTING)
+
+
+def utcnow() -> dt.datetime:
+    """Return the current time, timezone-aware in UTC."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def create_store_engine(url: str) -> Engine:
+    """Create an engine for ``url`` and the schema if it does not exist yet."""
+    if url.startswith("sqlite"):
+        # Several function invocations share one file locally; wait for the writer instead
+        # of failing with "database is locked".
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = sa.create_engine(url, pool_pre_ping=True)
+    metadata.create_all(engine)
+
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class TransferStore:
+    """Reads and writes transfer records and their audit events."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def insert(self, record: TransferRecord, event: AuditEvent) -> None:
+        """Store a new record together with its first audit event."""
+        with self._engine.begin() as conn:
+            conn.execute(transfers.insert().values(**_row(record)))
+            conn.execute(transfer_events.insert().values(**_event_row(event)))
+
+    def get(self, transfer_id: str) -> TransferRecord:
+        """Return the record with ``transfer_id``.
+
+        Raises:
+            TransferNotFound: There is no such record.
+        """
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                sa.select(transfers).where(transfers.c.id == transfer_id)
+            ).first()
+        if row is None:
+            raise TransferNotFound(f"transfer {transfer_id} does not exist")
+
+        return _record(dict(row._mapping))
+
+    def open_transfer_for_volume(self, volume_id: str) -> TransferRecord | None:
+        """Return the open (pending or accepting) record for ``volume_id``, if any."""
+        query = sa.select(transfers).where(
+            transfers.c.volume_id == volume_id,
+            transfers.c.state.in_([state.value for state in OPEN_STATES]),
+        )
+        with self._engine.connect() as conn:
+            row = conn.execute(query).first()
+
+        return None if row is None else _record(dict(row._mapping))
+
+    def transition(
+        self,
+        transfer_id: str,
+        *,
+        expected: Iterable[TransferState],
+        new_state: TransferState,
+        event: AuditEvent,
+        changes: Mapping[str, Any] | None = None,
+    ) -> TransferRecord:
+        """Move a record to ``new_state`` if, and only if, it is in one of ``expected``.
+
+        Raises:
+            TransferNotFound: There is no such record.
+            InvalidState: Another actor moved the record first; names the current state.
+        """
+        allowed = [state.value for state in expected]
+        values = {
+            **(changes or {}),
+            "state": new_state.value,
+            "version": transfers.c.version + 1,
+            "updated_at": event.at,
+        }
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                transfers.update()
+                .where(transfers.c.id == transfer_id, transfers.c.state.in_(allowed))
+                .values(**values)
+            )
+            if result.rowcount == 1:
+                conn.execute(transfer_events.insert().values(**_event_row(event)))
+        if result.rowcount != 1:
+            current = self.get(transfer_id).state
+            raise InvalidState(
+                f"transfer {transfer_id} is {current.value}, not {' or '.join(allowed)}",
+                current_state=current.value,
+            )
+
+        return self.get(transfer_id)
+
+    def record_event(self, event: AuditEvent) -> None:
+        """Append an audit event that changes no state (for example a refused attempt)."""
+        with self._engine.begin() as conn:
+            conn.execute(transfer_events.insert().values(**_event_row(event)))
+
+    def events(self, transfer_id: str) -> list[AuditEvent]:
+        """Return the audit trail of a transfer, oldest first."""
+        query = (
+            sa.select(transfer_events)
+            .where(transfer_events.c.transfer_id == transfer_id)
+            .order_by(transfer_events.c.id)
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+
+        return [_event(dict(row._mapping)) for row in rows]
+
+
+def _row(record: TransferRecord) -> dict[str, Any]:
+    row = record.model_dump()
+    row["state"] = record.state.value
+
+    return row
+
+
+def _record(mapping: Mapping[str, Any]) -> TransferRecord:
+    data = dict(mapping)
+    for column in ("created_at", "updated_at", "expires_at"):
+        data[column] = _aware(data[column])
+
+    return TransferRecord.model_validate(data)
+
+
+def _event_row(event: AuditEvent) -> dict[str, Any]:
+    row = event.model_dump()
+    row["from_state"] = event.from_state.value if event.from_state else None
+    row["to_state"] = event.to_state.value if event.to_state else None
+
+    return row
+
+
+def _event(mapping: Mapping[str, Any]) -> AuditEvent:
+    data = {key: value for key, value in mapping.items() if key != "id"}
+    data["at"] = _aware(data["at"])
+
+    return AuditEvent.model_validate(data)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    # SQLite drops the offset of timezone-aware datetimes; every stored time is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)

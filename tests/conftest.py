@@ -1,0 +1,22 @@
+"""Test layers, written down.
+
+- ``tests/unit``: pure functions and classes, no network, no localcloud.
+- ``tests/functional``: localcloud served in-process (a threaded server on 127.0.0.1) and
+  reached by the real Huawei SDK clients over HTTP; the functions run in-process through the
+  FunctionGraph runtime emulation.
+- ``tests/server``: localcloud started as its own process (``python -m localcloud``).
+"""
+
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["localcloud.testing"]
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def localcloud_code_root() -> Path:
+    """Function handlers live in the repository's ``functions/`` folder."""
+    return ROOT

@@ -1,0 +1,124 @@
+"""A broker, account A and account B on localcloud, and the ways their people act.
+
+The demo world is served in-process; the two functions run in the FunctionGraph runtime
+emulation; every cloud call goes through the real Huawei SDK clients over HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import requests
+from huaweicloudsdkcore.auth.credentials import BasicCredentials
+from huaweicloudsdkevs.v2 import EvsClient, ShowVolumeRequest
+from huaweicloudsdksmn.v2 import (
+    PublishMessageRequest,
+    PublishMessageRequestBody,
+    SmnClient,
+)
+
+from localcloud.cloud import LocalCloud
+
+REGION = "cn-north-4"
+DISK_1 = "10000000-0000-4000-8000-000000000001"
+DISK_2 = "10000000-0000-4000-8000-000000000002"
+DISK_WITH_SNAPSHOT = "10000000-0000-4000-8000-000000000003"
+DISK_IN_USE = "10000000-0000-4000-8000-000000000004"
+B_TOPIC = (
+    "urn:smn:cn-north-4:b1000000000000000000000000000001:evs-transfer-notifications"
+)
+A_TOPIC = (
+    "urn:smn:cn-north-4:a1000000000000000000000000000001:evs-transfer-notifications-a"
+)
+APPROVALS_TOPIC = (
+    "urn:smn:cn-north-4:a1000000000000000000000000000001:evs-transfer-approvals"
+)
+REQUESTS_TOPIC = (
+    "urn:smn:cn-north-4:a1000000000000000000000000000001:evs-transfer-requests"
+)
+
+
+class Stack:
+    """The served demo world, seen by its users: operators of A and B, and an observer."""
+
+    def __init__(self, cloud: LocalCloud) -> None:
+        assert cloud.url is not None
+        self.cloud = cloud
+        self.url = cloud.url
+        self.responses: list[requests.Response] = []
+
+    def api(self, method: str, path: str, body: Any = None) -> requests.Response:
+        """Call the HTTP API through the emulated APIG gateway."""
+        response = requests.request(
+            method, f"{self.url}/apig{path}", json=body, timeout=30
+        )
+        self.responses.append(response)
+        return response
+
+    def request_transfer(
+        self, volume_id: str = DISK_1, **changes: Any
+    ) -> requests.Response:
+        body = {
+            "volume_id": volume_id,
+            "source_account": "account-a",
+            "target_account": "account-b",
+            "requester": "alice@account-a.example.com",
+            "reason": "team moved",
+            **changes,
+        }
+        return self.api("POST", "/transfers", body)
+
+    def offer_token(self, transfer_id: str) -> str:
+        """Read the approval token from the offer B's automation received."""
+        for delivery in self.cloud.outbox:
+            if delivery["topic_urn"] == B_TOPIC and delivery["protocol"] in (
+                "https",
+                "http",
+            ):
+                document = json.loads(delivery["message"])
+                if document.get("transfer", {}).get("id") == transfer_id:
+                    return str(document["approval"]["token"])
+        raise AssertionError(f"no offer for {transfer_id} in B's deliveries")
+
+    def client(self, client_class: Any, account: str) -> Any:
+        info = self.cloud.account(account)
+        credentials = BasicCredentials(
+            info.access_key, info.secret_key, info.project_id
+        )
+        return (
+            client_class.new_builder()
+            .with_credentials(credentials)
+            .with_endpoints([self.url])
+            .build()
+        )
+
+    def publish(self, account: str, topic_urn: str, document: dict[str, Any]) -> str:
+        body = PublishMessageRequestBody(
+            subject="evs-transfer", message=json.dumps(document)
+        )
+        response = self.client(SmnClient, account).publish_message(
+            PublishMessageRequest(topic_urn=topic_urn, body=body)
+        )
+        return str(response.message_id)
+
+    def volume_as(self, account: str, volume_id: str) -> Any:
+        request = ShowVolumeRequest(volume_id=volume_id)
+        return self.client(EvsClient, account).show_volume(request).volume
+
+    def transfer(self, transfer_id: str) -> dict[str, Any]:
+        response = self.api("GET", f"/transfers/{transfer_id}")
+        assert 200 == response.status_code, response.text
+        return dict(response.json()["transfer"])
+
+    def deliveries(self, topic_urn: str) -> list[dict[str, Any]]:
+        return [d for d in self.cloud.outbox if d["topic_urn"] == topic_urn]
+
+    def operations(self) -> list[str]:
+        return [call["operation"] for call in self.cloud.calls]
+
+
+@pytest.fixture
+def stack(localcloud: LocalCloud) -> Stack:
+    return Stack(localcloud)

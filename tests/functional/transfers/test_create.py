@@ -1,0 +1,127 @@
+"""Functional: the create-function over APIG and SMN, against localcloud."""
+
+from __future__ import annotations
+
+from .conftest import (
+    A_TOPIC,
+    B_TOPIC,
+    DISK_1,
+    DISK_IN_USE,
+    DISK_WITH_SNAPSHOT,
+    REQUESTS_TOPIC,
+    Stack,
+)
+
+
+def test_create_over_http_offers_the_disk_to_the_target(stack: Stack):
+    response = stack.request_transfer(DISK_1)
+
+    assert 201 == response.status_code, response.text
+    transfer = response.json()["transfer"]
+    assert "pending_approval" == transfer["state"]
+    assert DISK_1 == transfer["volume_id"]
+    assert "data-disk-01" == transfer["volume_name"]
+    assert 100 == transfer["volume_size_gb"]
+    assert "account-b" == transfer["target_account"]
+    assert "auth_key" not in response.text
+    assert "auth_key_ciphertext" not in transfer
+    assert "awaiting-transfer" == stack.volume_as("broker", DISK_1).status
+    offers = stack.deliveries(B_TOPIC)
+    assert {"email", "https"} <= {d["protocol"] for d in offers}
+    assert all(transfer["id"] in d["message"] for d in offers)
+    assert [] == stack.deliveries(A_TOPIC)
+
+
+def test_create_reports_every_broken_rule_and_creates_nothing(stack: Stack):
+    response = stack.request_transfer(DISK_IN_USE)
+
+    assert 422 == response.status_code
+    error = response.json()["error"]
+    assert "volume_not_eligible" == error["code"]
+    assert ["volume_not_available", "volume_attached"] == [
+        d["code"] for d in error["details"]
+    ]
+    assert {"status": "in-use"} == error["details"][0]["detail"]
+    assert "cinder_create_volume_transfer" not in stack.operations()
+
+
+def test_create_names_the_snapshots_of_a_disk(stack: Stack):
+    response = stack.request_transfer(DISK_WITH_SNAPSHOT)
+
+    assert 422 == response.status_code
+    (detail,) = response.json()["error"]["details"]
+    assert "volume_has_snapshots" == detail["code"]
+    assert ["20000000-0000-4000-8000-000000000001"] == detail["detail"]["snapshot_ids"]
+
+
+def test_create_refuses_a_disk_that_already_has_an_open_request(stack: Stack):
+    first = stack.request_transfer(DISK_1).json()["transfer"]
+
+    response = stack.request_transfer(DISK_1)
+
+    assert 422 == response.status_code
+    codes = [d["code"] for d in response.json()["error"]["details"]]
+    assert ["transfer_already_requested", "volume_transfer_pending"] == codes
+    assert (
+        first["id"] == response.json()["error"]["details"][0]["detail"]["transfer_id"]
+    )
+
+
+def test_create_refuses_an_unknown_target_account(stack: Stack):
+    response = stack.request_transfer(DISK_1, target_account="account-z")
+
+    assert 400 == response.status_code
+    assert "unknown_account" == response.json()["error"]["code"]
+    assert "available" == stack.volume_as("broker", DISK_1).status
+
+
+def test_create_refuses_the_source_as_target(stack: Stack):
+    response = stack.request_transfer(DISK_1, target_account="account-a")
+
+    assert 422 == response.status_code
+    assert ["target_is_source"] == [
+        d["code"] for d in response.json()["error"]["details"]
+    ]
+
+
+def test_create_refuses_a_malformed_body_naming_the_field(stack: Stack):
+    response = stack.api(
+        "POST", "/transfers", {"volume_id": "not-a-uuid", "requester": "x"}
+    )
+
+    assert 400 == response.status_code
+    error = response.json()["error"]
+    assert "invalid_request" == error["code"]
+    fields = {detail["field"] for detail in error["details"]}
+    assert {"volume_id", "source_account", "target_account"} == fields
+
+
+def test_create_refuses_a_body_that_is_not_json(stack: Stack):
+    response = stack.api("POST", "/transfers")
+
+    assert 400 == response.status_code
+    assert "invalid_request" == response.json()["error"]["code"]
+
+
+def test_get_of_unknown_transfer_is_not_found(stack: Stack):
+    response = stack.api("GET", "/transfers/" + "0" * 32)
+
+    assert 404 == response.status_code
+    assert "transfer_not_found" == response.json()["error"]["code"]
+
+
+def test_create_over_smn_offers_the_disk(stack: Stack):
+    stack.publish(
+        "broker",
+        REQUESTS_TOPIC,
+        {
+            "volume_id": DISK_1,
+            "source_account": "account-a",
+            "target_account": "account-b",
+            "requester": "pipeline@account-a",
+        },
+    )
+
+    assert stack.cloud.wait_idle(30)
+    assert "awaiting-transfer" == stack.volume_as("broker", DISK_1).status
+    assert any(d["protocol"] == "email" for d in stack.deliveries(B_TOPIC))
