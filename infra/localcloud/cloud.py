@@ -158,10 +158,16 @@ class LocalCloud:
 
         with self._lock:
             self.reset()
+            try:
+                resolved = substitute(parsed, self._variables())
+                urns = apply_world(resolved, self._backends())
+            except Exception:
+                # Half a world is worse than none: leave the cloud empty and say why.
+                self.reset()
+                raise
             self._world = parsed
-            resolved = substitute(parsed, self._variables())
 
-            return apply_world(resolved, self._backends())
+            return urns
 
     def reset(self) -> None:
         """Empty every service, the call log, the outbox and the function runtime."""

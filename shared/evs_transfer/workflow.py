@@ -17,6 +17,7 @@ from pydantic import SecretStr
 
 from evs_transfer import notifications
 from evs_transfer.cloud.accounts import Cloud
+from evs_transfer.cloud.evs import Evs
 from evs_transfer.config import MemberAccount, Settings
 from evs_transfer.errors import (
     ApprovalDenied,
@@ -232,10 +233,19 @@ class TransferService:
         )
         target = self._settings.member(record.target_account)
         try:
-            self._accept_in_target(record, target)
+            evs, auth_key = self._prepare_accept(record, target)
+        except CloudError as exc:
+            # Nothing has changed in the cloud yet: once the cause (agency, key state,
+            # reachability) is fixed, the same approval can be sent again.
+            self._hand_back(record, caller, exc)
+            raise
+
+        try:
+            evs.accept_transfer(str(record.evs_transfer_id), auth_key)
         except CloudError as exc:
             if not self._owned_by_target(record, target):
-                return self._accept_failed(record, caller, exc)
+                self._accept_failed(record, caller, exc)
+                raise
             log.info("transfer.accept_reconciled", transfer_id=record.id)
 
         record = self._store.transition(
@@ -252,16 +262,20 @@ class TransferService:
 
         return record
 
-    def _accept_in_target(self, record: TransferRecord, target: MemberAccount) -> None:
+    def _prepare_accept(
+        self, record: TransferRecord, target: MemberAccount
+    ) -> tuple[Evs, SecretStr]:
         if not record.auth_key_ciphertext or not record.evs_transfer_id:
             raise InvalidState(
                 f"transfer {record.id} has no sealed auth_key",
                 current_state=record.state.value,
             )
-        auth_key: SecretStr = self._cloud.kms().decrypt(
+        evs = self._cloud.evs(target)
+        auth_key = self._cloud.kms().decrypt(
             record.auth_key_ciphertext, aad=auth_key_aad(record.id, record.volume_id)
         )
-        self._cloud.evs(target).accept_transfer(record.evs_transfer_id, auth_key)
+
+        return evs, auth_key
 
     def _owned_by_target(self, record: TransferRecord, target: MemberAccount) -> bool:
         # EVS accept is not idempotent: after a lost answer the transfer is gone, so the
@@ -273,24 +287,31 @@ class TransferService:
 
         return volume is not None and volume.project_id == record.target_project_id
 
+    def _hand_back(
+        self, record: TransferRecord, caller: Caller, exc: CloudError
+    ) -> None:
+        self._store.transition(
+            record.id,
+            expected=[TransferState.ACCEPTING],
+            new_state=TransferState.PENDING_APPROVAL,
+            event=self._event(
+                record,
+                caller,
+                "accept_interrupted",
+                TransferState.PENDING_APPROVAL,
+                exc.message,
+            ),
+        )
+        log.warning("transfer.accept_interrupted", transfer_id=record.id, code=exc.code)
+
     def _accept_failed(
         self, record: TransferRecord, caller: Caller, exc: CloudError
-    ) -> TransferRecord:
+    ) -> None:
         if isinstance(exc, CloudUnavailable):
-            # Transient: hand the transfer back so the same approval can be sent again.
-            self._store.transition(
-                record.id,
-                expected=[TransferState.ACCEPTING],
-                new_state=TransferState.PENDING_APPROVAL,
-                event=self._event(
-                    record,
-                    caller,
-                    "accept_retryable",
-                    TransferState.PENDING_APPROVAL,
-                    exc.code,
-                ),
-            )
-            raise exc
+            self._hand_back(record, caller, exc)
+            return
+        # EVS refused the accept itself (quota, a rule it checks at accept time): give the
+        # disk back to its owner rather than leave it awaiting a transfer that cannot end.
         self._rollback(
             record.evs_transfer_id, evs_delete=self._source_evs_delete(record)
         )
@@ -308,7 +329,6 @@ class TransferService:
             },
         )
         log.warning("transfer.failed", transfer_id=record.id, error_code=exc.error_code)
-        raise exc
 
     def _reject(
         self, record: TransferRecord, reason: str, caller: Caller

@@ -32,7 +32,8 @@ RESERVED_PREFIX = "RUNTIME_"
 # measured here as the JSON text the API's user_data field carries.
 MAX_USER_DATA_CHARS = 4096
 
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Letters, digits, "_" and ".", not starting with a digit: names a process can carry.
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 _module_counter = itertools.count(1)
 
 

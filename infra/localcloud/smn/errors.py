@@ -74,3 +74,8 @@ def policy_denied(action: str) -> CloudError:
 def subscription_not_found() -> CloudError:
     """404 SMN.0024 (localcloud) for an unknown subscription URN."""
     return CloudError(404, "SMN.0024", "Subscription not found.")
+
+
+def invalid_paging() -> CloudError:
+    """400 SMN.0002 (localcloud) for an offset or limit that is not a valid number."""
+    return CloudError(400, "SMN.0002", "Parameter: offset or limit is invalid.")

@@ -55,7 +55,7 @@ class SmnResponses:
     def list_topics(self, ctx: RequestContext) -> Reply:
         """ListTopics (own project's topics). Filters: name, offset, limit."""
         name = ctx.arg("name")
-        offset, limit = int(ctx.arg("offset") or 0), int(ctx.arg("limit") or 100)
+        offset, limit = _paging(ctx)
 
         topics = [
             t
@@ -95,7 +95,7 @@ class SmnResponses:
     def list_subscriptions_by_topic(self, ctx: RequestContext) -> Reply:
         """ListSubscriptionsByTopic. Filters: offset, limit; ``fuzzy_remark`` is ignored."""
         topic = self._topic(ctx, "SMN:ListSubscriptionsByTopic")
-        offset, limit = int(ctx.arg("offset") or 0), int(ctx.arg("limit") or 100)
+        offset, limit = _paging(ctx)
 
         subscriptions = self._backend.list_subscriptions(topic.urn)
 
@@ -167,6 +167,17 @@ class SmnResponses:
         return self._backend.topic(
             urn, domain_id=ctx.principal.domain_id, action=action
         )
+
+
+def _paging(ctx: RequestContext) -> tuple[int, int]:
+    try:
+        offset, limit = int(ctx.arg("offset") or 0), int(ctx.arg("limit") or 100)
+    except ValueError:
+        raise errors.invalid_paging() from None
+    if offset < 0 or not 1 <= limit <= 100:
+        raise errors.invalid_paging()
+
+    return offset, limit
 
 
 def _check_attribute(name: str, value: str) -> None:

@@ -6,6 +6,8 @@ the real functions; ``localcloud.testing`` provides the serving fixtures.
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,8 +23,24 @@ from localcloud import LocalCloud
 from localcloud.world import load_world
 
 STUB_HANDLER = """
+import json
+
+
 def handler(event, context):
-    return {"handled": context.getFunctionName()}
+    if "httpMethod" not in event:
+        return {"handled": context.getFunctionName()}
+    body = {
+        "function": context.getFunctionName(),
+        "path": event["path"],
+        "api_url": context.getUserData("EVS_TRANSFER_API_URL"),
+        "store_url": context.getUserData("EVS_TRANSFER_STORE_URL"),
+    }
+    return {
+        "statusCode": 200,
+        "isBase64Encoded": False,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(body),
+    }
 """
 
 _CLIENTS: dict[str, Any] = {"evs": EvsClient, "kms": KmsClient, "smn": SmnClient}
@@ -49,7 +67,9 @@ def stub_cloud_server(stub_code_root: Path) -> Iterator[LocalCloud]:
 
 
 @pytest.fixture
-def localcloud(stub_cloud_server: LocalCloud, localcloud_world_file: Path) -> Iterator[LocalCloud]:
+def localcloud(
+    stub_cloud_server: LocalCloud, localcloud_world_file: Path
+) -> Iterator[LocalCloud]:
     """Overrides the plugin's fixture: the demo world, with stub functions."""
     stub_cloud_server.seed(load_world(localcloud_world_file))
     yield stub_cloud_server
@@ -94,3 +114,15 @@ def client(localcloud: LocalCloud) -> ClientFactory:
         )
 
     return build
+
+
+def http_call(
+    method: str, url: str, body: bytes | None = None
+) -> tuple[int, Any, bytes]:
+    """Plain HTTP to localcloud (admin API, gateway); returns status, headers, body."""
+    request = urllib.request.Request(url, data=body, method=method)  # noqa: S310 - http only
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return int(response.status), response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()

@@ -36,7 +36,9 @@ from tests.functional.localcloud.demo_ids import (
 def _create(evs: Any, volume_id: str, name: str = "to-b") -> Any:
     option = CreateVolumeTransferOption(name=name, volume_id=volume_id)
     body = CinderCreateVolumeTransferRequestBody(transfer=option)
-    return evs.cinder_create_volume_transfer(CinderCreateVolumeTransferRequest(body=body))
+    return evs.cinder_create_volume_transfer(
+        CinderCreateVolumeTransferRequest(body=body)
+    )
 
 
 def _accept(evs: Any, transfer_id: str, auth_key: str) -> Any:
@@ -51,7 +53,9 @@ def _status(evs: Any, volume_id: str) -> str:
 
 
 def test_show_volume_returns_volume_detail_of_owner(client: ClientFactory) -> None:
-    volume = client("evs").show_volume(ShowVolumeRequest(volume_id=BROKER_VOLUME)).volume
+    volume = (
+        client("evs").show_volume(ShowVolumeRequest(volume_id=BROKER_VOLUME)).volume
+    )
 
     assert ("data-disk-01", 100, "SSD", "available") == (
         volume.name,
@@ -76,21 +80,30 @@ def test_show_volume_of_other_project_is_not_found(client: ClientFactory) -> Non
 
     assert 404 == caught.value.status_code
     assert "EVS.5404" == caught.value.error_code
-    assert "Resource(Volume, Snapshot, Backup .etc) cound not be found." == caught.value.error_msg
+    assert (
+        "Resource(Volume, Snapshot, Backup .etc) cound not be found."
+        == caught.value.error_msg
+    )
 
 
 def test_show_volume_of_in_use_disk_lists_attachment(client: ClientFactory) -> None:
-    volume = client("evs").show_volume(ShowVolumeRequest(volume_id=IN_USE_VOLUME)).volume
+    volume = (
+        client("evs").show_volume(ShowVolumeRequest(volume_id=IN_USE_VOLUME)).volume
+    )
 
     assert "in-use" == volume.status
-    assert ["40000000-0000-4000-8000-000000000001"] == [a.server_id for a in volume.attachments]
+    assert ["40000000-0000-4000-8000-000000000001"] == [
+        a.server_id for a in volume.attachments
+    ]
 
 
 def test_list_volumes_filters_and_pages(client: ClientFactory) -> None:
     evs = client("evs")
 
     everything = evs.list_volumes(ListVolumesRequest())
-    available = evs.list_volumes(ListVolumesRequest(status="available", limit=1, offset=1))
+    available = evs.list_volumes(
+        ListVolumesRequest(status="available", limit=1, offset=1)
+    )
     by_name = evs.list_volumes(ListVolumesRequest(name="data-disk-02"))
 
     assert 4 == everything.count
@@ -102,14 +115,21 @@ def test_list_volumes_filters_and_pages(client: ClientFactory) -> None:
 def test_list_snapshots_by_volume(client: ClientFactory) -> None:
     evs = client("evs")
 
-    with_snapshot = evs.list_snapshots(ListSnapshotsRequest(volume_id=SNAPSHOTTED_VOLUME))
+    with_snapshot = evs.list_snapshots(
+        ListSnapshotsRequest(volume_id=SNAPSHOTTED_VOLUME)
+    )
     without = evs.list_snapshots(ListSnapshotsRequest(volume_id=BROKER_VOLUME))
 
-    assert (1, SNAPSHOTTED_VOLUME) == (with_snapshot.count, with_snapshot.snapshots[0].volume_id)
+    assert (1, SNAPSHOTTED_VOLUME) == (
+        with_snapshot.count,
+        with_snapshot.snapshots[0].volume_id,
+    )
     assert (0, []) == (without.count, without.snapshots)
 
 
-def test_create_transfer_returns_auth_key_once_and_awaits_transfer(client: ClientFactory) -> None:
+def test_create_transfer_returns_auth_key_once_and_awaits_transfer(
+    client: ClientFactory,
+) -> None:
     evs = client("evs")
 
     created = _create(evs, BROKER_VOLUME)
@@ -119,7 +139,9 @@ def test_create_transfer_returns_auth_key_once_and_awaits_transfer(client: Clien
 
     assert 202 == created.status_code
     assert re.fullmatch(r"[0-9a-f]{16}", created.transfer.auth_key)
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}", created.transfer.created_at)
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}", created.transfer.created_at
+    )
     assert "self" == created.transfer.links[0].rel
     assert (200, None) == (shown.status_code, getattr(shown.transfer, "auth_key", None))
     assert (created.transfer.id, "to-b", BROKER_VOLUME) == (
@@ -130,7 +152,9 @@ def test_create_transfer_returns_auth_key_once_and_awaits_transfer(client: Clien
     assert "awaiting-transfer" == _status(evs, BROKER_VOLUME)
 
 
-def test_accept_transfer_moves_volume_to_accepting_project(client: ClientFactory) -> None:
+def test_accept_transfer_moves_volume_to_accepting_project(
+    client: ClientFactory,
+) -> None:
     evs_a, evs_b = client("evs"), client("evs", "account-b")
     created = _create(evs_a, BROKER_VOLUME)
 
@@ -138,7 +162,10 @@ def test_accept_transfer_moves_volume_to_accepting_project(client: ClientFactory
 
     volume = evs_b.show_volume(ShowVolumeRequest(volume_id=BROKER_VOLUME)).volume
     assert (202, BROKER_VOLUME) == (accepted.status_code, accepted.transfer.volume_id)
-    assert (B_PROJECT, "available") == (volume.os_vol_tenant_attrtenant_id, volume.status)
+    assert (B_PROJECT, "available") == (
+        volume.os_vol_tenant_attrtenant_id,
+        volume.status,
+    )
     with pytest.raises(ClientRequestException) as gone:
         evs_a.show_volume(ShowVolumeRequest(volume_id=BROKER_VOLUME))
     assert 404 == gone.value.status_code
@@ -157,8 +184,16 @@ def test_transfer_is_not_found_after_accept(client: ClientFactory) -> None:
         _accept(evs_b, created.transfer.id, created.transfer.auth_key)
 
     expected = (404, "EVS.5404", f"Transfer {created.transfer.id} could not be found.")
-    assert expected == (shown.value.status_code, shown.value.error_code, shown.value.error_msg)
-    assert expected == (again.value.status_code, again.value.error_code, again.value.error_msg)
+    assert expected == (
+        shown.value.status_code,
+        shown.value.error_code,
+        shown.value.error_msg,
+    )
+    assert expected == (
+        again.value.status_code,
+        again.value.error_code,
+        again.value.error_msg,
+    )
 
 
 def test_accept_with_wrong_auth_key_is_refused(client: ClientFactory) -> None:
@@ -196,11 +231,17 @@ def test_list_transfers_pages_with_limit_and_offset(client: ClientFactory) -> No
     first = _create(evs, BROKER_VOLUME, "first")
     second = _create(evs, SAS_VOLUME, "second")
 
-    page = evs.cinder_list_volume_transfers(CinderListVolumeTransfersRequest(limit=1, offset=1))
-    everything = evs.cinder_list_volume_transfers(CinderListVolumeTransfersRequest(limit=10))
+    page = evs.cinder_list_volume_transfers(
+        CinderListVolumeTransfersRequest(limit=1, offset=1)
+    )
+    everything = evs.cinder_list_volume_transfers(
+        CinderListVolumeTransfersRequest(limit=10)
+    )
 
     assert [second.transfer.id] == [t.id for t in page.transfers]
-    assert [first.transfer.id, second.transfer.id] == [t.id for t in everything.transfers]
+    assert [first.transfer.id, second.transfer.id] == [
+        t.id for t in everything.transfers
+    ]
 
 
 def test_delete_transfer_makes_volume_available_again(client: ClientFactory) -> None:
@@ -245,13 +286,19 @@ def test_create_transfer_of_in_use_volume_is_refused(client: ClientFactory) -> N
     )
 
 
-def test_create_transfer_of_snapshotted_volume_is_refused(client: ClientFactory) -> None:
+def test_create_transfer_of_snapshotted_volume_is_refused(
+    client: ClientFactory,
+) -> None:
     evs = client("evs")
 
     with pytest.raises(ClientRequestException) as caught:
         _create(evs, SNAPSHOTTED_VOLUME)
 
-    assert (400, "EVS.5400", "Invalid volume: volume has snapshots, which cannot be transferred") == (
+    assert (
+        400,
+        "EVS.5400",
+        "Invalid volume: volume has snapshots, which cannot be transferred",
+    ) == (
         caught.value.status_code,
         caught.value.error_code,
         caught.value.error_msg,
@@ -259,7 +306,9 @@ def test_create_transfer_of_snapshotted_volume_is_refused(client: ClientFactory)
     assert "available" == _status(evs, SNAPSHOTTED_VOLUME)
 
 
-def test_create_transfer_of_other_projects_volume_is_not_found(client: ClientFactory) -> None:
+def test_create_transfer_of_other_projects_volume_is_not_found(
+    client: ClientFactory,
+) -> None:
     with pytest.raises(ClientRequestException) as caught:
         _create(client("evs", "account-b"), BROKER_VOLUME)
 

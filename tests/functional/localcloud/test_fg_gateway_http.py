@@ -80,7 +80,9 @@ def served_gateway(tmp_path: Path) -> Iterator[tuple[str, int, FunctionRuntime]]
     )
     app = DispatcherMiddleware(Response("not here", status=418), {"/apig": gateway})
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
 
     yield "127.0.0.1", server.server_port, runtime
@@ -186,3 +188,21 @@ def test_gateway_over_http_concurrent_requests_each_get_own_request_id(
 
     assert [f"t-{n}" for n in range(8)] == sorted(r.split(":")[0] for r in results)
     assert 8 == len({r.split(":")[1] for r in results})
+
+
+def test_gateway_over_http_rejects_large_chunked_body(
+    served_gateway: tuple[str, int, FunctionRuntime],
+) -> None:
+    chunks = iter([b"x" * MAX_BODY_BYTES, b"overflow"])
+    host, port, runtime = served_gateway
+    connection = http.client.HTTPConnection(host, port, timeout=10)
+    try:
+        connection.request("POST", "/apig/transfers", body=chunks, encode_chunked=True)
+        response = connection.getresponse()
+        status, body = response.status, response.read()
+    finally:
+        connection.close()
+
+    assert 413 == status
+    assert "Request entity too large" == json.loads(body)["error_msg"]
+    assert [] == runtime.invocations

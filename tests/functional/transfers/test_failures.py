@@ -1,0 +1,90 @@
+"""Functional: what a failed cloud call leaves behind (nothing half done)."""
+
+from __future__ import annotations
+
+import json
+
+from huaweicloudsdkevs.v2 import (
+    CinderDeleteVolumeTransferRequest,
+    CinderListVolumeTransfersRequest,
+    EvsClient,
+)
+
+from .conftest import B_TOPIC, DISK_1, Stack
+
+BROKER_PROJECT = "a1000000000000000000000000000001"
+KMS_KEY = "30000000-0000-4000-8000-000000000001"
+
+
+def evs_transfers_of_a(stack: Stack) -> list[str]:
+    client = stack.client(EvsClient, "broker")
+    response = client.cinder_list_volume_transfers(CinderListVolumeTransfersRequest())
+    return [transfer.id for transfer in response.transfers or []]
+
+
+def test_create_with_a_disabled_key_deletes_the_evs_transfer_again(stack: Stack):
+    stack.cloud.kms.set_state(BROKER_PROJECT, KMS_KEY, enabled=False)
+
+    response = stack.request_transfer(DISK_1)
+
+    assert 502 == response.status_code
+    error = response.json()["error"]
+    assert "cloud_rejected" == error["code"]
+    assert "KMS.0209" == error["details"][0]["error_code"]
+    assert "available" == stack.volume_as("broker", DISK_1).status
+    assert [] == evs_transfers_of_a(stack)
+    assert [] == stack.deliveries(B_TOPIC)
+
+
+def test_create_keeps_the_transfer_when_the_offer_cannot_be_published(
+    stack: Stack, capsys
+):
+    stack.cloud.smn.set_attribute(B_TOPIC, "access_policy", None)
+
+    response = stack.request_transfer(DISK_1)
+
+    assert 201 == response.status_code
+    assert [] == stack.deliveries(B_TOPIC)
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line]
+    failed = [e for e in events if e.get("event") == "notification.failed"]
+    assert 1 == len(failed)
+    assert response.json()["transfer"]["id"] == failed[0]["transfer_id"]
+
+
+def test_approval_while_the_key_is_disabled_can_be_sent_again(stack: Stack):
+    transfer_id = stack.request_transfer(DISK_1).json()["transfer"]["id"]
+    token = stack.offer_token(transfer_id)
+    body = {"decision": "approve", "token": token}
+    stack.cloud.kms.set_state(BROKER_PROJECT, KMS_KEY, enabled=False)
+
+    refused = stack.api("POST", f"/transfers/{transfer_id}/approval", body)
+    state_between = stack.transfer(transfer_id)["state"]
+    stack.cloud.kms.set_state(BROKER_PROJECT, KMS_KEY, enabled=True)
+    accepted = stack.api("POST", f"/transfers/{transfer_id}/approval", body)
+
+    assert 502 == refused.status_code
+    assert "pending_approval" == state_between
+    assert 200 == accepted.status_code
+    assert "accepted" == accepted.json()["transfer"]["state"]
+
+
+def test_approval_of_a_transfer_deleted_outside_the_broker_fails_the_record(
+    stack: Stack,
+):
+    created = stack.request_transfer(DISK_1).json()["transfer"]
+    token = stack.offer_token(created["id"])
+    stack.client(EvsClient, "broker").cinder_delete_volume_transfer(
+        CinderDeleteVolumeTransferRequest(transfer_id=created["evs_transfer_id"])
+    )
+
+    response = stack.api(
+        "POST",
+        f"/transfers/{created['id']}/approval",
+        {"decision": "approve", "token": token},
+    )
+
+    assert 502 == response.status_code
+    transfer = stack.transfer(created["id"])
+    assert "failed" == transfer["state"]
+    assert transfer["failure_reason"]
+    assert "available" == stack.volume_as("broker", DISK_1).status
