@@ -233,6 +233,14 @@ class LocalCloud:
         """Every SMN delivery (email, HTTP(S), functionstage), oldest first."""
         return self.smn.outbox()
 
+    def issued_secrets(self) -> list[str]:
+        """Every secret this cloud handed out: ``auth_key``s, AK/SK and security tokens.
+
+        A test aid: scan logs, messages, responses and databases for these values to
+        prove that none leaked. Cleared by ``reset``.
+        """
+        return [*self.evs.issued_auth_keys(), *self._registry.key_material()]
+
     @property
     def calls(self) -> list[dict[str, Any]]:
         """The call log of cloud API requests, oldest first."""

@@ -116,6 +116,18 @@ class AccountRegistry:
 
         return next((a for a in accounts if project_id in a.projects.values()), None)
 
+    def key_material(self) -> list[str]:
+        """Return every AK, SK and security token registered, for leak checks in tests."""
+        with self._lock:
+            keys = list(self._keys.values())
+
+        return [
+            value
+            for key in keys
+            for value in (key.access_key, key.secret_key, key.security_token)
+            if value
+        ]
+
     def all(self) -> list[Account]:
         """Return every account, in registration order."""
         with self._lock:

@@ -137,6 +137,8 @@ class EvsBackend:
         self._volumes: dict[str, Volume] = {}
         self._snapshots: dict[str, Snapshot] = {}
         self._transfers: dict[str, Transfer] = {}
+        # Not part of EVS: every auth_key handed out, so tests can prove none leaked.
+        self._issued_auth_keys: list[str] = []
 
     def reset(self) -> None:
         """Forget everything."""
@@ -144,6 +146,7 @@ class EvsBackend:
             self._volumes.clear()
             self._snapshots.clear()
             self._transfers.clear()
+            self._issued_auth_keys.clear()
 
     def add_volume(self, volume: Volume) -> None:
         """Seed a volume (world loading)."""
@@ -221,6 +224,7 @@ class EvsBackend:
                 key_hash=_hash_key(salt, auth_key),
             )
             self._transfers[transfer.id] = transfer
+            self._issued_auth_keys.append(auth_key)
             self._set_status(volume, "awaiting-transfer")
 
             return copy.copy(transfer), auth_key
@@ -231,6 +235,11 @@ class EvsBackend:
             reason = rule(volume, snapshots)
             if reason is not None:
                 raise errors.invalid_volume(reason)
+
+    def issued_auth_keys(self) -> list[str]:
+        """Return every ``auth_key`` created since the last reset (a test aid)."""
+        with self._lock:
+            return list(self._issued_auth_keys)
 
     def show_transfer(self, project_id: str, transfer_id: str) -> Transfer:
         """Return a transfer of the donor project; 404 for anyone else."""
