@@ -12,17 +12,24 @@ import shutil
 import tempfile
 import threading
 import weakref
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.serving import make_server
 
 from localcloud.admin.urls import admin_routes
+from localcloud.cbr.models import CbrBackend
+from localcloud.cbr.responses import CbrResponses
+from localcloud.cbr.urls import cbr_routes
 from localcloud.core.accounts import AccountRegistry
 from localcloud.core.app import ServiceApp
 from localcloud.core.calls import CallLog
+from localcloud.core.faults import FaultInjector, FaultKind, FaultSpec
 from localcloud.core.routing import Router
+from localcloud.ecs.models import EcsBackend
+from localcloud.ecs.responses import EcsResponses
+from localcloud.ecs.urls import ecs_routes
 from localcloud.evs.models import EvsBackend
 from localcloud.evs.responses import EvsResponses
 from localcloud.evs.urls import evs_routes
@@ -92,14 +99,20 @@ class LocalCloud:
         self._registry = AccountRegistry()
         self._calls = CallLog()
         self.iam = IamBackend(self._registry)
-        self.evs = EvsBackend()
+        self.cbr = CbrBackend()
+        self.ecs = EcsBackend()
+        self.evs = EvsBackend(backups=self.cbr)
         self.kms = KmsBackend(self.region)
         self.runtime = FunctionRuntime(
             region=self.region, credentials=self.iam, code_root=code_root or Path.cwd()
         )
         self.gateway = ApigGateway(self.runtime)
         self.smn = SmnBackend(self.region, invoker=self.runtime)
-        self._services = ServiceApp(self._router(), self._registry, self._calls)
+        router = self._router()
+        self._faults = FaultInjector(
+            r.operation for r in router.routes if r.authenticated
+        )
+        self._services = ServiceApp(router, self._registry, self._calls, self._faults)
         self._lock = threading.RLock()
         self._world: World | None = None
         self._url: str | None = None
@@ -125,6 +138,8 @@ class LocalCloud:
         return Router(
             [
                 *evs_routes(EvsResponses(self.evs)),
+                *cbr_routes(CbrResponses(self.cbr, self.evs.find_volume)),
+                *ecs_routes(EcsResponses(self.ecs, self.evs)),
                 *kms_routes(KmsResponses(self.kms)),
                 *smn_routes(SmnResponses(self.smn)),
                 *iam_routes(IamResponses(self.iam, self._registry)),
@@ -170,11 +185,12 @@ class LocalCloud:
             return urns
 
     def reset(self) -> None:
-        """Empty every service, the call log, the outbox and the function runtime."""
+        """Empty every service, the call log, the outbox, faults, hooks and runtime."""
         with self._lock:
             self.runtime.reset()
             self.gateway.reset()
-            for backend in (self.iam, self.evs, self.kms, self.smn):
+            self._faults.reset()
+            for backend in (self.iam, self.evs, self.cbr, self.ecs, self.kms, self.smn):
                 backend.reset()
             self._registry.clear()
             self._calls.clear()
@@ -182,13 +198,16 @@ class LocalCloud:
 
     def _backends(self) -> Backends:
         return Backends(
-            self._registry,
-            self.iam,
-            self.evs,
-            self.kms,
-            self.smn,
-            self.runtime,
-            self.gateway,
+            registry=self._registry,
+            iam=self.iam,
+            evs=self.evs,
+            kms=self.kms,
+            smn=self.smn,
+            runtime=self.runtime,
+            gateway=self.gateway,
+            cbr=self.cbr,
+            ecs=self.ecs,
+            faults=self._faults,
         )
 
     def _variables(self) -> dict[str, str]:
@@ -240,6 +259,69 @@ class LocalCloud:
         prove that none leaked. Cleared by ``reset``.
         """
         return [*self.evs.issued_auth_keys(), *self._registry.key_material()]
+
+    def add_fault(
+        self,
+        operation: str,
+        kind: FaultKind,
+        *,
+        status: int | None = None,
+        retry_after: int | None = None,
+        latency_ms: int | None = None,
+        count: int | None = None,
+        account: str | None = None,
+    ) -> dict[str, Any]:
+        """Arm a fault on an operation (see ``localcloud.core.faults``); return it.
+
+        Example: ``cloud.add_fault("list_backups", "status", status=503, count=2)``.
+
+        Raises:
+            pydantic.ValidationError: The options do not fit the kind.
+            ValueError: No such operation.
+        """
+        spec = FaultSpec(
+            operation=operation,
+            kind=kind,
+            status=status,
+            retry_after=retry_after,
+            latency_ms=latency_ms,
+            count=count,
+            account=account,
+        )
+
+        return self._faults.add(spec)
+
+    def add_fault_spec(self, spec: FaultSpec) -> dict[str, Any]:
+        """Arm a fault given as a ``FaultSpec`` (world files, the admin API)."""
+        return self._faults.add(spec)
+
+    def remove_fault(self, fault_id: str) -> bool:
+        """Disarm one fault by id; return whether it was armed."""
+        return self._faults.remove(fault_id)
+
+    def clear_faults(self) -> int:
+        """Disarm every fault; return how many were armed."""
+        return self._faults.clear()
+
+    @property
+    def faults(self) -> list[dict[str, Any]]:
+        """The armed faults, oldest first, with ``fired`` and ``remaining`` counts."""
+        return self._faults.faults
+
+    def before(
+        self, operation: str, callback: Callable[[], object], times: int = 1
+    ) -> None:
+        """Run ``callback()`` just before the next ``times`` calls of ``operation``.
+
+        The callback runs on the server thread after authentication, right before the
+        handler (so not for calls an injected status or reset fault answers). Use it
+        to race a client, e.g. ``cloud.before("cinder_create_volume_transfer",
+        lambda: cloud.evs.create_snapshot(volume_id))``.
+
+        Raises:
+            ValueError: No such operation, or ``times`` < 1.
+        """
+        self._faults.before(operation, callback, times)
 
     @property
     def calls(self) -> list[dict[str, Any]]:

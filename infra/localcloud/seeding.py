@@ -5,16 +5,20 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from localcloud.cbr.models import CbrBackend, Policy, Vault
 from localcloud.core.accounts import Account, AccountRegistry
 from localcloud.core.errors import CloudError
+from localcloud.core.faults import FaultInjector
+from localcloud.ecs.models import EcsBackend, Server
 from localcloud.evs.models import EvsBackend, Snapshot, Volume
+from localcloud.evs.quotas import QuotaLimits, TypeLimits
 from localcloud.functiongraph.gateway import ApigGateway
 from localcloud.functiongraph.runtime import FunctionRuntime
 from localcloud.iam.models import Agency, IamBackend
 from localcloud.kms.models import KmsBackend
 from localcloud.smn import policy
 from localcloud.smn.models import SmnBackend
-from localcloud.world import AccountSpec, TopicSpec, VolumeSpec, World
+from localcloud.world import AccountSpec, QuotaSpec, TopicSpec, VolumeSpec, World
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,6 +32,9 @@ class Backends:
     smn: SmnBackend
     runtime: FunctionRuntime
     gateway: ApigGateway
+    cbr: CbrBackend
+    ecs: EcsBackend
+    faults: FaultInjector
 
 
 def apply_world(world: World, backends: Backends) -> list[str]:
@@ -52,6 +59,8 @@ def apply_world(world: World, backends: Backends) -> list[str]:
         )
     for route in world.apig:
         backends.gateway.add_route(route)
+    for fault in world.faults:
+        backends.faults.add(fault)
 
     return urns
 
@@ -79,10 +88,14 @@ def _apply_account(
                 trust_domain_name=agency.trust_domain_name,
             )
         )
+    _apply_servers(world, spec, project_id, account.effective_user_id, backends.ecs)
     for volume in spec.volumes:
         backends.evs.add_volume(
             _volume(world, volume, project_id, account.effective_user_id)
         )
+    if spec.quotas is not None:
+        backends.evs.set_quotas(project_id, _limits(spec.quotas))
+    _apply_protection(spec, project_id, backends.cbr)
     for snapshot in spec.snapshots:
         backends.evs.add_snapshot(
             Snapshot(
@@ -107,6 +120,85 @@ def _apply_account(
         _apply_topic(topic, spec, project_id, domains, backends.smn)
 
 
+def _apply_servers(
+    world: World, spec: AccountSpec, project_id: str, user_id: str, ecs: EcsBackend
+) -> None:
+    declared = [(s.id, s.name, s.status, s.root_device_name) for s in spec.servers]
+    named = {s.id for s in spec.servers}
+    # Servers only named by an attachment exist too: a disk is attached to something.
+    implicit = {
+        a.server_id: (a.server_id, f"server-{a.server_id[:8]}", "ACTIVE", "/dev/vda")
+        for v in spec.volumes
+        for a in v.attachments
+        if a.server_id not in named
+    }
+    for server_id, name, status, root in [*declared, *implicit.values()]:
+        ecs.add_server(
+            Server(
+                id=server_id,
+                name=name,
+                project_id=project_id,
+                user_id=user_id,
+                status=status,
+                root_device_name=root,
+                availability_zone=f"{world.region}a",
+            )
+        )
+
+
+def _apply_protection(spec: AccountSpec, project_id: str, cbr: CbrBackend) -> None:
+    volumes = {v.id for v in spec.volumes}
+    for backup_policy in spec.policies:
+        cbr.add_policy(
+            Policy(
+                backup_policy.id,
+                backup_policy.name,
+                project_id,
+                backup_policy.enabled,
+                backup_policy.operation_type,
+            )
+        )
+    for vault in spec.vaults:
+        if not set(vault.resources) <= volumes:
+            raise ValueError(f"vault {vault.id} protects a volume the account lacks")
+        cbr.add_vault(
+            Vault(
+                vault.id,
+                vault.name,
+                project_id,
+                list(vault.resources),
+                list(vault.policy_ids),
+            )
+        )
+    for backup in spec.backups:
+        if backup.volume_id not in volumes:
+            raise ValueError(f"backup {backup.id} names a volume the account lacks")
+        cbr.add_backup(
+            backup.volume_id,
+            backup.vault_id,
+            name=backup.name,
+            status=backup.status,
+            backup_id=backup.id,
+        )
+
+
+def _limits(spec: QuotaSpec) -> QuotaLimits:
+    types = {
+        name: TypeLimits(t.volumes, t.gigabytes, t.snapshots)
+        for name, t in spec.types.items()
+    }
+
+    return QuotaLimits(
+        volumes=spec.volumes,
+        gigabytes=spec.gigabytes,
+        snapshots=spec.snapshots,
+        backups=spec.backups,
+        backup_gigabytes=spec.backup_gigabytes,
+        per_volume_gigabytes=spec.per_volume_gigabytes,
+        types=types,
+    )
+
+
 def _volume(world: World, spec: VolumeSpec, project_id: str, user_id: str) -> Volume:
     extra: dict[str, Any] = {"created_at": spec.created_at} if spec.created_at else {}
 
@@ -126,6 +218,7 @@ def _volume(world: World, spec: VolumeSpec, project_id: str, user_id: str) -> Vo
         metadata=dict(spec.metadata),
         tags=dict(spec.tags),
         attachments=[_attachment(spec, a.model_dump()) for a in spec.attachments],
+        boot_indexes={a.server_id: a.boot_index for a in spec.attachments},
         dedicated_storage_id=spec.dedicated_storage_id,
         **extra,
     )

@@ -15,6 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from localcloud.core.faults import FaultSpec
 from localcloud.functiongraph.specs import ApigRoute, FunctionSpec
 
 _HEX32 = r"^[0-9a-f]{32}$"
@@ -40,10 +41,15 @@ class AgencySpec(_Strict):
 
 
 class AttachmentSpec(_Strict):
-    """A server attachment of a volume (``in-use`` disks)."""
+    """A server attachment of a volume (``in-use`` disks).
+
+    ``boot_index`` 0 makes the volume the server's system disk; -1 is a data disk.
+    A server named here but not declared under ``servers`` is created implicitly.
+    """
 
     server_id: str
     device: str = "/dev/vdb"
+    boot_index: int = Field(default=-1, ge=-1)
     attachment_id: str | None = None
     host_name: str | None = None
     attached_at: str | None = None
@@ -76,6 +82,63 @@ class SnapshotSpec(_Strict):
     volume_id: str
     name: str = ""
     status: str = "available"
+
+
+class ServerSpec(_Strict):
+    """An ECS server; its disks are the volumes attached to it."""
+
+    id: str
+    name: str
+    root_device_name: str = "/dev/vda"
+    status: str = "ACTIVE"
+
+
+class BackupSpec(_Strict):
+    """A CBR backup of one of the account's volumes, kept in one of its vaults."""
+
+    id: str
+    volume_id: str
+    vault_id: str
+    name: str = ""
+    status: str = "available"
+
+
+class VaultSpec(_Strict):
+    """A CBR disk vault: the volumes it protects and the policies applied to it."""
+
+    id: str
+    name: str
+    resources: list[str] = Field(default_factory=list)
+    policy_ids: list[str] = Field(default_factory=list)
+
+
+class PolicySpec(_Strict):
+    """A CBR policy of the account."""
+
+    id: str
+    name: str
+    enabled: bool = True
+    operation_type: Literal["backup", "replication"] = "backup"
+
+
+class TypeQuotaSpec(_Strict):
+    """EVS limits of one volume type; -1 is unlimited."""
+
+    volumes: int = Field(default=-1, ge=-1)
+    gigabytes: int = Field(default=-1, ge=-1)
+    snapshots: int = Field(default=-1, ge=-1)
+
+
+class QuotaSpec(_Strict):
+    """EVS limits of the account's project; -1 is unlimited, omitted keys stay generous."""
+
+    volumes: int = Field(default=100, ge=-1)
+    gigabytes: int = Field(default=10000, ge=-1)
+    snapshots: int = Field(default=100, ge=-1)
+    backups: int = Field(default=100, ge=-1)
+    backup_gigabytes: int = Field(default=10000, ge=-1)
+    per_volume_gigabytes: int = Field(default=32768, ge=-1)
+    types: dict[str, TypeQuotaSpec] = Field(default_factory=dict)
 
 
 class KmsKeySpec(_Strict):
@@ -124,6 +187,11 @@ class AccountSpec(_Strict):
     snapshots: list[SnapshotSpec] = Field(default_factory=list)
     kms_keys: list[KmsKeySpec] = Field(default_factory=list)
     topics: list[TopicSpec] = Field(default_factory=list)
+    servers: list[ServerSpec] = Field(default_factory=list)
+    backups: list[BackupSpec] = Field(default_factory=list)
+    vaults: list[VaultSpec] = Field(default_factory=list)
+    policies: list[PolicySpec] = Field(default_factory=list)
+    quotas: QuotaSpec | None = None
 
 
 class World(_Strict):
@@ -133,6 +201,7 @@ class World(_Strict):
     accounts: list[AccountSpec] = Field(default_factory=list)
     functions: list[FunctionSpec] = Field(default_factory=list)
     apig: list[ApigRoute] = Field(default_factory=list)
+    faults: list[FaultSpec] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _projects_in_region(self) -> World:
@@ -145,6 +214,10 @@ class World(_Strict):
         for function in self.functions:
             if function.account not in names:
                 raise ValueError(f"function {function.name!r} names unknown account")
+        domains = {account.domain_id for account in self.accounts}
+        for fault in self.faults:
+            if fault.account is not None and fault.account not in names | domains:
+                raise ValueError(f"fault on {fault.operation!r} names unknown account")
         return self
 
 

@@ -1,4 +1,4 @@
-"""Admin handlers: reset, seed, outbox, call log, invocations, confirmations, health."""
+"""Admin handlers: reset, seed, outbox, calls, invocations, confirmations, faults."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from localcloud.core.context import RequestContext
 from localcloud.core.errors import CloudError
+from localcloud.core.faults import FaultSpec
 from localcloud.core.routing import Reply
 from localcloud.functiongraph.errors import FunctionGraphError
 
@@ -44,11 +45,8 @@ class AdminResponses:
         try:
             functions = self._cloud.seed(ctx.body)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
-            )
             raise CloudError(
-                400, "LocalCloud.0400", f"invalid world: {problems}"
+                400, "LocalCloud.0400", f"invalid world: {_problems(exc)}"
             ) from None
         except (ValueError, FunctionGraphError) as exc:
             raise CloudError(400, "LocalCloud.0400", f"invalid world: {exc}") from None
@@ -90,3 +88,39 @@ class AdminResponses:
         return Reply(
             200, {"subscription_urn": subscription.urn, "status": subscription.status}
         )
+
+    def list_faults(self, _ctx: RequestContext) -> Reply:
+        """The armed faults, with how often each fired."""
+        return Reply(200, {"faults": self._cloud.faults})
+
+    def add_fault(self, ctx: RequestContext) -> Reply:
+        """Arm the fault in the JSON body (the world file's ``faults`` entry shape)."""
+        try:
+            spec = FaultSpec.model_validate(ctx.json())
+            fault = self._cloud.add_fault_spec(spec)
+        except ValidationError as exc:
+            raise CloudError(
+                400, "LocalCloud.0400", f"invalid fault: {_problems(exc)}"
+            ) from None
+        except ValueError as exc:
+            raise CloudError(400, "LocalCloud.0400", f"invalid fault: {exc}") from None
+
+        return Reply(201, {"fault": fault})
+
+    def clear_faults(self, _ctx: RequestContext) -> Reply:
+        """Disarm every fault."""
+        return Reply(200, {"deleted": self._cloud.clear_faults()})
+
+    def delete_fault(self, ctx: RequestContext) -> Reply:
+        """Disarm one fault by id."""
+        fault_id = ctx.params["fault_id"]
+        if not self._cloud.remove_fault(fault_id):
+            raise CloudError(404, "LocalCloud.0404", f"no fault {fault_id}")
+
+        return Reply(200, {"deleted": 1})
+
+
+def _problems(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors()
+    )

@@ -42,4 +42,8 @@ def admin_routes(cloud: LocalCloud) -> list[Route]:
             "confirm_subscription",
             r.confirm_subscription,
         ),
+        route("GET", "/faults", "list_faults", r.list_faults),
+        route("POST", "/faults", "add_fault", r.add_fault),
+        route("DELETE", "/faults", "clear_faults", r.clear_faults),
+        route("DELETE", "/faults/{fault_id}", "delete_fault", r.delete_fault),
     ]

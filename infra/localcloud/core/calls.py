@@ -10,17 +10,22 @@ from typing import Any
 
 @dataclasses.dataclass(frozen=True)
 class CallRecord:
-    """One answered request (no headers, bodies or credentials)."""
+    """One request (no headers, bodies or credentials).
+
+    ``status`` is what the operation answered, ``None`` when no answer was produced (an
+    injected ``reset``); ``fault`` names the kind of injected fault that hit the call.
+    """
 
     request_id: str
     service: str | None
     operation: str | None
     method: str
     path: str
-    status: int
+    status: int | None
     domain_id: str | None
     project_id: str | None
     time: str
+    fault: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the record as a JSON-safe dict."""

@@ -57,6 +57,21 @@ class RequestContext:
         """Return the first query value called ``name``."""
         return next((value for key, value in self.query if key == name), None)
 
+    def int_arg(self, name: str, default: int) -> int | None:
+        """Return query value ``name`` as an integer, ``default`` when absent.
+
+        Returns:
+            The integer, or ``None`` when the value is not one (each service words that
+            error its own way).
+        """
+        value = self.arg(name)
+        if value is None:
+            return default
+        try:
+            return int(value)
+        except ValueError:
+            return None
+
     @property
     def principal(self) -> Caller:
         """The caller of an authenticated route."""

@@ -8,6 +8,8 @@ HTTP status, code and message; the service that renders it picks the shape::
     ├─ rendered as "kms":    {"error": {"error_code": "KMS.0207", "error_msg": ...}}
     ├─ rendered as "smn":    {"request_id": ..., "code": "SMN.0006", "message": ...}
     ├─ rendered as "iam":    {"error": {"code": 404, "message": ..., "title": "Not Found"}}
+    ├─ rendered as "cbr":    {"error_code": "BackupService.6404", "error_msg": ...}
+    ├─ rendered as "ecs":    {"error": {"code": "Ecs.0114", "message": ...}}
     ├─ rendered as "apigw":  {"error_code": "APIGW.0301", "error_msg": ..., "request_id": ...}
     └─ rendered as "localcloud" (admin API): {"error": {"code": ..., "message": ...}}
 """
@@ -64,6 +66,10 @@ def _render_iam(error: CloudError, _request_id: str) -> JsonBody:
     return {"error": {"code": error.code, "message": error.message, "title": title}}
 
 
+def _render_cbr(error: CloudError, _request_id: str) -> JsonBody:
+    return {"error_code": error.code, "error_msg": error.message}
+
+
 def _render_apigw(error: CloudError, request_id: str) -> JsonBody:
     return {
         "error_msg": error.message,
@@ -77,6 +83,8 @@ _RENDERERS: dict[str, Callable[[CloudError, str], JsonBody]] = {
     "kms": _render_kms,
     "smn": _render_smn,
     "iam": _render_iam,
+    "cbr": _render_cbr,
+    "ecs": _render_evs,
     "apigw": _render_apigw,
     "localcloud": _render_evs,
 }
@@ -87,6 +95,8 @@ _MALFORMED: dict[str, tuple[str | int, str]] = {
     "kms": ("KMS.0202", "Invalid JSON format of the request message."),
     "smn": ("SMN.0002", "Request body is invalid."),
     "iam": (400, "The request body is not valid JSON."),
+    "cbr": ("BackupService.0001", "Invalid request body."),
+    "ecs": ("Ecs.0005", "Request body is invalid."),
     "localcloud": ("LocalCloud.0400", "Malformed request body."),
 }
 _FORBIDDEN: dict[str, tuple[str | int, str]] = {
@@ -94,6 +104,8 @@ _FORBIDDEN: dict[str, tuple[str | int, str]] = {
     "kms": ("KMS.0321", "URIs in URL and X-Auth-Token do not match."),
     "smn": ("SMN.0001", "No permission to request resources."),
     "iam": (403, "You are not authorized to perform the requested action."),
+    "cbr": ("BackupService.0003", "Project ID in the URL does not match the token."),
+    "ecs": ("Ecs.0003", "You are not authorized to perform the operation."),
 }
 _INTERNAL: dict[str, tuple[str | int, str]] = {
     "evs": ("EVS.5500", "Internal server error."),
@@ -103,7 +115,25 @@ _INTERNAL: dict[str, tuple[str | int, str]] = {
         500,
         "An unexpected error prevented the server from fulfilling your request.",
     ),
+    "cbr": ("BackupService.0500", "Internal server error."),
+    "ecs": ("Ecs.0001", "System error. Try again later."),
     "localcloud": ("LocalCloud.0500", "Internal server error."),
+}
+# What an overloaded backend answers (injected 503s). Only EVS documents its code; the
+# others are invented in each service's style.
+_UNAVAILABLE: dict[str, tuple[str | int, str]] = {
+    "evs": ("EVS.5503", "Service unavailable."),
+    "kms": ("KMS.0102", "The service is unavailable."),
+    "smn": ("SMN.0018", "Service internal error."),
+    "iam": (503, "The service is temporarily unavailable."),
+    "cbr": ("BackupService.0503", "Service unavailable."),
+    "ecs": ("Ecs.0001", "System error. Try again later."),
+}
+# Gateway answers that do not depend on the service behind it.
+_GATEWAY: dict[int, tuple[str, str]] = {
+    429: ("APIGW.0308", "The throttling threshold has been reached."),
+    502: ("APIGW.0201", "Backend unavailable."),
+    504: ("APIGW.0201", "Backend timeout."),
 }
 
 
@@ -133,3 +163,24 @@ def internal_error(service: str) -> CloudError:
     code, message = _INTERNAL[service]
 
     return CloudError(500, code, message)
+
+
+def injected_error(service: str, status: int) -> CloudError:
+    """Return what the cloud answers with HTTP ``status`` for an injected fault.
+
+    429, 502 and 504 come from the API gateway (``APIGW.0308`` throttling, backend
+    failures); 500 and 503 from the service itself; any other status gets a
+    ``LocalCloud.<status>`` code in the service's shape.
+    """
+    if status in _GATEWAY:
+        gateway_code, gateway_message = _GATEWAY[status]
+        return CloudError(status, gateway_code, gateway_message, service="apigw")
+    if status == 500:
+        return internal_error(service)
+    if status == 503 and service in _UNAVAILABLE:
+        code, message = _UNAVAILABLE[service]
+        return CloudError(503, code, message)
+
+    fallback: str | int = status if service == "iam" else f"LocalCloud.{status}"
+
+    return CloudError(status, fallback, f"Injected fault: HTTP {status}.")

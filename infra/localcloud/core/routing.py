@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -15,10 +15,17 @@ _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 @dataclasses.dataclass(frozen=True)
 class Reply:
-    """A handler's answer: HTTP status and a JSON-serialisable body (``None`` → empty)."""
+    """A handler's answer.
+
+    Attributes:
+        status: HTTP status.
+        body: JSON-serialisable body; ``None`` answers an empty body.
+        headers: Extra response headers (``Retry-After`` on throttling).
+    """
 
     status: int
     body: Any = None
+    headers: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 Handler = Callable[["RequestContext"], Reply]

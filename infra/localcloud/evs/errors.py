@@ -32,3 +32,13 @@ def invalid_auth_key(transfer_id: str) -> CloudError:
     return bad_request(
         f"Invalid auth key: Attempt to transfer {transfer_id} with invalid auth key."
     )
+
+
+def quota_exceeded() -> CloudError:
+    """413 EVS.5413, Huawei's documented answer to a project out of disk quota."""
+    return CloudError(413, "EVS.5413", "Insufficient volume quota.")
+
+
+def target_project_forbidden() -> CloudError:
+    """403 EVS.5403 for quotas of a project other than the caller's."""
+    return CloudError(403, "EVS.5403", "Policy check failed.")

@@ -1,8 +1,9 @@
-"""In-memory EVS state: volumes, snapshots and pending transfers.
+"""In-memory EVS state: volumes, snapshots, pending transfers and quotas.
 
 A volume belongs to one project. Its fields mirror ``VolumeDetail`` so that worlds can
-describe attached, encrypted, prepaid or dedicated-storage disks; later services (ECS
-servers with boot indexes, CBR backups and vaults, quotas) hang off the same records.
+describe attached, encrypted, prepaid or dedicated-storage disks; ECS reads the servers'
+block devices (with boot indexes) from the same records, and transfers consult CBR for
+backups and vaults (``rules.py``) and the accepter's quotas (``quotas.py``).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ import hmac
 import secrets
 import threading
 import uuid
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from localcloud.evs import errors
+from localcloud.evs.quotas import QuotaLimits, admits, quota_set
+from localcloud.evs.rules import VolumeFacts, first_violation
 
 CINDER_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
 
@@ -54,6 +56,9 @@ class Volume:
     enterprise_project_id: str = "0"
     created_at: str = dataclasses.field(default_factory=cinder_now)
     updated_at: str | None = None
+    # Not part of VolumeDetail: the hypervisor's view, server id → boot index (0 = the
+    # system disk, -1 = a data disk), answered by ECS.
+    boot_indexes: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass
@@ -92,51 +97,28 @@ def _hash_key(salt: bytes, auth_key: str) -> str:
     return hashlib.sha256(salt + auth_key.encode("utf-8")).hexdigest()
 
 
-def _rule_available(volume: Volume, _snapshots: int) -> str | None:
-    return None if volume.status == "available" else "status must be available"
+class BackupCatalog(Protocol):
+    """What EVS asks CBR before a transfer (CBR never calls back into EVS)."""
 
+    def backups_of(self, volume_id: str) -> int:
+        """How many backups of ``volume_id`` exist."""
+        ...
 
-def _rule_no_snapshots(_volume: Volume, snapshots: int) -> str | None:
-    return "volume has snapshots, which cannot be transferred" if snapshots else None
-
-
-def _rule_not_encrypted(volume: Volume, _snapshots: int) -> str | None:
-    encrypted = volume.metadata.get("__system__encrypted") == "1"
-
-    return "encrypted volumes cannot be transferred" if encrypted else None
-
-
-def _rule_not_prepaid(volume: Volume, _snapshots: int) -> str | None:
-    prepaid = bool(volume.metadata.get("orderID"))
-
-    return "yearly/monthly volumes cannot be transferred" if prepaid else None
-
-
-def _rule_not_dedicated(volume: Volume, _snapshots: int) -> str | None:
-    dedicated = volume.service_type in {"DSS", "DESS"} or volume.dedicated_storage_id
-
-    return "DSS and DESS volumes cannot be transferred" if dedicated else None
-
-
-# Huawei's documented constraints on transfers, checked in order; the first failing
-# rule names the reason. Backup/vault rules join here when CBR is modelled.
-TRANSFER_RULES: tuple[Callable[[Volume, int], str | None], ...] = (
-    _rule_available,
-    _rule_no_snapshots,
-    _rule_not_encrypted,
-    _rule_not_prepaid,
-    _rule_not_dedicated,
-)
+    def vaults_of(self, volume_id: str) -> list[str]:
+        """Ids of the vaults having ``volume_id`` as a resource."""
+        ...
 
 
 class EvsBackend:
     """Thread-safe EVS state for every project."""
 
-    def __init__(self) -> None:
+    def __init__(self, backups: BackupCatalog | None = None) -> None:
         self._lock = threading.Lock()
+        self._backups = backups
         self._volumes: dict[str, Volume] = {}
         self._snapshots: dict[str, Snapshot] = {}
         self._transfers: dict[str, Transfer] = {}
+        self._quotas: dict[str, QuotaLimits] = {}
         # Not part of EVS: every auth_key handed out, so tests can prove none leaked.
         self._issued_auth_keys: list[str] = []
 
@@ -146,6 +128,7 @@ class EvsBackend:
             self._volumes.clear()
             self._snapshots.clear()
             self._transfers.clear()
+            self._quotas.clear()
             self._issued_auth_keys.clear()
 
     def add_volume(self, volume: Volume) -> None:
@@ -156,7 +139,13 @@ class EvsBackend:
             self._volumes[volume.id] = copy.deepcopy(volume)
 
     def add_snapshot(self, snapshot: Snapshot) -> None:
-        """Seed a snapshot of an existing volume (world loading)."""
+        """Add a snapshot of an existing volume (world loading, or a test mid-flight).
+
+        The snapshot's project and, when zero, its size are taken from the volume.
+
+        Raises:
+            ValueError: The volume does not exist.
+        """
         with self._lock:
             volume = self._volumes.get(snapshot.volume_id)
             if volume is None:
@@ -166,6 +155,61 @@ class EvsBackend:
                 project_id=volume.project_id,
                 size=snapshot.size or volume.size,
             )
+
+    def create_snapshot(
+        self,
+        volume_id: str,
+        *,
+        name: str = "",
+        status: str = "available",
+        snapshot_id: str | None = None,
+    ) -> Snapshot:
+        """Snapshot a volume out of band (e.g. from a ``LocalCloud.before`` hook).
+
+        Raises:
+            ValueError: The volume does not exist.
+        """
+        snapshot = Snapshot(
+            snapshot_id or str(uuid.uuid4()), volume_id, "", name, status
+        )
+        self.add_snapshot(snapshot)
+
+        with self._lock:
+            return copy.deepcopy(self._snapshots[snapshot.id])
+
+    def set_quotas(self, project_id: str, limits: QuotaLimits) -> None:
+        """Set the EVS limits of a project (the defaults apply until then)."""
+        with self._lock:
+            self._quotas[project_id] = limits
+
+    def quota_set(self, project_id: str) -> dict[str, Any]:
+        """Return the project's ``quota_set`` with usage counted from its disks."""
+        with self._lock:
+            limits = self._quotas.get(project_id, QuotaLimits())
+            volumes = [v for v in self._volumes.values() if v.project_id == project_id]
+            snapshots = [
+                s for s in self._snapshots.values() if s.project_id == project_id
+            ]
+
+            return quota_set(project_id, limits, volumes, snapshots)
+
+    def find_volume(self, volume_id: str) -> Volume | None:
+        """Return a copy of any project's volume (for other services), if it exists."""
+        with self._lock:
+            volume = self._volumes.get(volume_id)
+
+            return copy.deepcopy(volume) if volume is not None else None
+
+    def volumes_attached_to(self, server_id: str) -> list[Volume]:
+        """Return copies of the volumes attached to a server, oldest first."""
+        with self._lock:
+            attached = [
+                v
+                for v in self._volumes.values()
+                if any(a["server_id"] == server_id for a in v.attachments)
+            ]
+
+            return copy.deepcopy(attached)
 
     def show_volume(self, project_id: str, volume_id: str) -> Volume:
         """Return a copy of a volume of ``project_id``; 404 otherwise."""
@@ -231,10 +275,16 @@ class EvsBackend:
 
     def _check_transferable(self, volume: Volume) -> None:
         snapshots = sum(1 for s in self._snapshots.values() if s.volume_id == volume.id)
-        for rule in TRANSFER_RULES:
-            reason = rule(volume, snapshots)
-            if reason is not None:
-                raise errors.invalid_volume(reason)
+        catalog = self._backups
+        facts = VolumeFacts(
+            volume,
+            snapshots=snapshots,
+            backups=catalog.backups_of(volume.id) if catalog else 0,
+            vaults=tuple(catalog.vaults_of(volume.id)) if catalog else (),
+        )
+        rule = first_violation(facts)
+        if rule is not None:
+            raise errors.invalid_volume(rule.reason)
 
     def issued_auth_keys(self) -> list[str]:
         """Return every ``auth_key`` created since the last reset (a test aid)."""
@@ -267,7 +317,12 @@ class EvsBackend:
     def accept_transfer(
         self, project_id: str, user_id: str, transfer_id: str, auth_key: str
     ) -> Transfer:
-        """Move the volume to ``project_id``; any project knowing id + key may accept."""
+        """Move the volume to ``project_id``; any project knowing id + key may accept.
+
+        Raises:
+            CloudError: 404 unknown transfer, 400 wrong key or volume state, 413 when
+                ``project_id`` lacks quota for the disk (the transfer stays pending).
+        """
         with self._lock:
             transfer = self._transfers.get(transfer_id)
             if transfer is None:
@@ -280,6 +335,7 @@ class EvsBackend:
                     f"Transfer {transfer_id}: Volume id {volume.id} in unexpected state "
                     f"{volume.status}, expected awaiting-transfer"
                 )
+            self._check_quota(project_id, volume)
 
             volume.project_id = project_id
             volume.user_id = user_id
@@ -287,6 +343,15 @@ class EvsBackend:
             del self._transfers[transfer_id]
 
             return copy.copy(transfer)
+
+    def _check_quota(self, project_id: str, volume: Volume) -> None:
+        if volume.project_id == project_id:
+            return  # the disk is already counted where it is accepted
+
+        limits = self._quotas.get(project_id, QuotaLimits())
+        owned = [v for v in self._volumes.values() if v.project_id == project_id]
+        if not admits(limits, owned, volume):
+            raise errors.quota_exceeded()
 
     def _owned_volume(self, project_id: str, volume_id: str) -> Volume:
         volume = self._volumes.get(volume_id)

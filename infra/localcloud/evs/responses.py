@@ -56,7 +56,10 @@ class EvsResponses:
         )
 
     def cinder_create_volume_transfer(self, ctx: RequestContext) -> Reply:
-        """CinderCreateVolumeTransfer. Does not model: CBR backup/vault constraints."""
+        """CinderCreateVolumeTransfer, refusing disks per ``rules.TRANSFER_RULES``.
+
+        Does not model: frozen disks, replication pairs, v3 ``no_snapshots``.
+        """
         option = ctx.json().get("transfer")
         if not isinstance(option, dict) or not isinstance(option.get("volume_id"), str):
             raise errors.bad_request("Incorrect request body format")
@@ -90,7 +93,10 @@ class EvsResponses:
         )
 
     def cinder_accept_volume_transfer(self, ctx: RequestContext) -> Reply:
-        """CinderAcceptVolumeTransfer. Does not model: quotas (413) of the accepter."""
+        """CinderAcceptVolumeTransfer, with the accepter's quotas (413 EVS.5413).
+
+        Does not model: re-checking the create-time constraints at accept.
+        """
         option = ctx.json().get("accept")
         if not isinstance(option, dict) or not isinstance(option.get("auth_key"), str):
             raise errors.bad_request("Incorrect request body format")
@@ -106,6 +112,18 @@ class EvsResponses:
         body["links"] = _links(ctx.base_url, ctx.project, transfer.id)
 
         return Reply(202, {"transfer": body})
+
+    def cinder_list_quotas(self, ctx: RequestContext) -> Reply:
+        """CinderListQuotas (``usage=True`` only, as Huawei documents); own project only.
+
+        Does not model: reserved counts, legacy VBS backup usage (reported as 0).
+        """
+        if ctx.arg("usage") != "True":
+            raise errors.bad_request("Invalid input for field/attribute usage.")
+        if ctx.params["target_project_id"] != ctx.project:
+            raise errors.target_project_forbidden()
+
+        return Reply(200, {"quota_set": self._backend.quota_set(ctx.project)})
 
     def cinder_delete_volume_transfer(self, ctx: RequestContext) -> Reply:
         """CinderDeleteVolumeTransfer; the volume goes back to ``available``."""
@@ -126,13 +144,11 @@ def _paging(ctx: RequestContext) -> tuple[int, int]:
 
 
 def _int_arg(ctx: RequestContext, name: str, default: int) -> int:
-    value = ctx.arg(name)
+    value = ctx.int_arg(name, default)
     if value is None:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise errors.bad_request(f"{name} param must be an integer.") from None
+        raise errors.bad_request(f"{name} param must be an integer.")
+
+    return value
 
 
 def _links(base_url: str, project_id: str, transfer_id: str) -> list[dict[str, str]]:

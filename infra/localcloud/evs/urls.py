@@ -69,4 +69,11 @@ def evs_routes(responses: EvsResponses) -> list[Route]:
             "cinder_accept_volume_transfer",
             r.cinder_accept_volume_transfer,
         ),
+        Route(
+            "GET",
+            "/v2/{project_id}/os-quota-sets/{target_project_id}",
+            "evs",
+            "cinder_list_quotas",
+            r.cinder_list_quotas,
+        ),
     ]

@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from huaweicloudsdkcbr.v1 import CbrClient
 from huaweicloudsdkcore.auth.credentials import BasicCredentials, GlobalCredentials
+from huaweicloudsdkcore.http.http_config import HttpConfig
+from huaweicloudsdkecs.v2 import EcsClient
 from huaweicloudsdkevs.v2 import EvsClient
 from huaweicloudsdkiam.v3 import IamClient
 from huaweicloudsdkkms.v2 import KmsClient
@@ -43,7 +46,13 @@ def handler(event, context):
     }
 """
 
-_CLIENTS: dict[str, Any] = {"evs": EvsClient, "kms": KmsClient, "smn": SmnClient}
+_CLIENTS: dict[str, Any] = {
+    "evs": EvsClient,
+    "kms": KmsClient,
+    "smn": SmnClient,
+    "cbr": CbrClient,
+    "ecs": EcsClient,
+}
 
 
 @pytest.fixture(scope="session")
@@ -92,6 +101,7 @@ def client(localcloud: LocalCloud) -> ClientFactory:
         sk: str | None = None,
         token: str | None = None,
         project_id: str | None = None,
+        config: HttpConfig | None = None,
     ) -> Any:
         info = localcloud.account(account)
         access, secret = ak or info.access_key, sk or info.secret_key
@@ -106,12 +116,14 @@ def client(localcloud: LocalCloud) -> ClientFactory:
         if token is not None:
             credentials = credentials.with_security_token(token)
         assert localcloud.url is not None
-        return (
+        builder = (
             cls.new_builder()
             .with_credentials(credentials)
             .with_endpoints([localcloud.url])
-            .build()
         )
+        if config is not None:
+            builder = builder.with_http_config(config)
+        return builder.build()
 
     return build
 

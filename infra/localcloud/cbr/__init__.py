@@ -1,0 +1,1 @@
+"""Cloud Backup and Recovery: backups, vaults and policies, read by transfer checks."""

@@ -1,0 +1,1 @@
+"""Elastic Cloud Server: servers and their block devices (boot indexes)."""
