@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import threading
 from typing import Any
 
 from pydantic import ValidationError
@@ -37,6 +38,9 @@ class App:
         return TransferService(self.settings, self.store, cloud)
 
 
+_BUILD_LOCK = threading.Lock()
+
+
 def current_app() -> App:
     """Return the instance's app for the current ``EVS_TRANSFER_*`` environment."""
     environment = tuple(
@@ -47,7 +51,9 @@ def current_app() -> App:
         )
     )
 
-    return _build_app(environment)
+    # Concurrent first invocations of an instance must share one app (and one engine).
+    with _BUILD_LOCK:
+        return _build_app(environment)
 
 
 @functools.lru_cache(maxsize=4)

@@ -14,6 +14,7 @@ tree where they are caught, with ``raise ... from exc``.
     ├── TransferNotFound               transfer_not_found        404
     ├── InvalidState                   invalid_state             409
     │   └── TransferExpired            expired                   409
+    ├── TargetQuotaExceeded            target_quota_exceeded     409
     ├── VolumeNotEligible              volume_not_eligible       422
     ├── ConfigurationError             configuration_error       500
     └── CloudError                     cloud_error               502
@@ -96,11 +97,39 @@ class TransferExpired(InvalidState):
     code = "expired"
 
 
+class TargetQuotaExceeded(TransferError):
+    """The target project has no EVS quota left for the disk; the offer stays pending."""
+
+    code = "target_quota_exceeded"
+    status = 409
+
+
 class VolumeNotEligible(TransferError):
-    """The disk breaks one or more transfer rules; ``details`` lists every reason."""
+    """The disk breaks one or more transfer rules; ``details`` lists every reason.
+
+    ``transfer_id`` names the record that keeps the refusal for the audit trail.
+    """
 
     code = "volume_not_eligible"
     status = 422
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: Sequence[Mapping[str, Any]] = (),
+        transfer_id: str | None = None,
+    ) -> None:
+        super().__init__(message, details=details)
+        self.transfer_id = transfer_id
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the error body, naming the record of the refusal."""
+        body = super().to_dict()
+        if self.transfer_id:
+            body["transfer_id"] = self.transfer_id
+
+        return body
 
 
 class ConfigurationError(TransferError):

@@ -65,12 +65,10 @@ class ApigEvent(BaseModel):
             raise InvalidRequest(
                 "the request body is too large", details=[{"field": "body"}]
             )
-        try:
-            return json.loads(data) if data.strip() else None
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise InvalidRequest(
-                "the request body is not JSON", details=[{"field": "body"}]
-            ) from None
+        if not data.strip():
+            return None
+
+        return _json(data, field="body", what="the request body")
 
 
 class SmnMessage(BaseModel):
@@ -143,9 +141,15 @@ def smn_payload(record: SmnRecord) -> Any:
     Raises:
         InvalidRequest: The message is not JSON.
     """
+    return _json(record.smn.message, field="smn.message", what="the SMN message")
+
+
+def _json(data: str | bytes, *, field: str, what: str) -> Any:
     try:
-        return json.loads(record.smn.message)
-    except json.JSONDecodeError:
+        return json.loads(data)
+    except (ValueError, RecursionError):
+        # ValueError covers malformed JSON, bad UTF-8 and integers too long to convert;
+        # RecursionError, documents nested deeper than the parser can follow.
         raise InvalidRequest(
-            "the SMN message is not JSON", details=[{"field": "smn.message"}]
+            f"{what} is not JSON", details=[{"field": field}]
         ) from None

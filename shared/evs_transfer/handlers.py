@@ -28,8 +28,19 @@ def create_transfer(event: Any, context: Any) -> Any:
         apig: ApigEvent, _params: dict[str, str], request_id: str
     ) -> tuple[int, dict[str, Any]]:
         request = parse(TransferRequest, apig.json_body(), what="transfer request")
+        # TODO(#6): the caller's claim to speak for source_account is trusted until the API
+        # authenticates callers (IAM identity of the request) and binds them to the account.
+        service = current_app().service(context)
+        if request.dry_run:
+            checked = service.check(request)
+            findings = [finding.to_dict() for finding in checked.findings]
+            return 200, {
+                "dry_run": True,
+                "eligible": not checked.errors,
+                "findings": findings,
+            }
         caller = Caller(actor=f"http:{request.requester}", request_id=request_id)
-        record = current_app().service(context).create(request, caller)
+        record = service.create(request, caller)
 
         return 201, {"transfer": record.public_view()}
 
@@ -45,7 +56,9 @@ def create_transfer(event: Any, context: Any) -> Any:
         app = current_app()
         _require_topic(record, app.settings.requests_topic_urn)
         request = parse(TransferRequest, smn_payload(record), what="transfer request")
-        caller = Caller(actor=f"smn:{request.requester}", request_id=request_id)
+        caller = Caller(
+            actor=f"smn:{request.requester}", request_id=request_id, channel="smn"
+        )
         created = app.service(context).create(request, caller)
 
         return {"transfer": created.public_view()}
@@ -88,6 +101,7 @@ def accept_transfer(event: Any, context: Any) -> Any:
         caller = Caller(
             actor=f"smn:{approval.approver or 'target'}:{record.smn.message_id}",
             request_id=request_id,
+            channel="smn",
         )
         decided = app.service(context).decide(approval, caller)
 

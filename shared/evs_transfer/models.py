@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -31,7 +31,11 @@ class TransferState(str, enum.Enum):
 
 
 class TransferRequest(BaseModel):
-    """What account A asks for: move ``volume_id`` from ``source_account`` to ``target_account``."""
+    """What account A asks for: move ``volume_id`` from ``source_account`` to ``target_account``.
+
+    ``name`` becomes the EVS transfer's name (a default naming the record is used when it is
+    empty); ``dry_run`` runs every check and creates nothing.
+    """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -40,6 +44,8 @@ class TransferRequest(BaseModel):
     target_account: str = Field(min_length=1, max_length=64)
     requester: str = Field(min_length=1, max_length=128)
     reason: str = Field(default="", max_length=1024)
+    name: str = Field(default="", max_length=255)
+    dry_run: bool = False
 
 
 class Decision(str, enum.Enum):
@@ -61,6 +67,15 @@ class Approval(BaseModel):
     approver: str = Field(default="", max_length=128)
 
 
+class Attachment(BaseModel):
+    """Where a disk is attached: the server and the device name on it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    server_id: str
+    device: str | None = None
+
+
 class Volume(BaseModel):
     """The facts about an EVS disk that the transfer rules look at."""
 
@@ -72,10 +87,49 @@ class Volume(BaseModel):
     size_gb: int
     volume_type: str | None
     project_id: str | None
-    attachment_count: int
+    attachments: tuple[Attachment, ...] = ()
     bootable: bool
     service_type: str | None
+    dedicated_storage_id: str | None = None
     metadata: dict[str, str]
+
+
+class QuotaUsage(BaseModel):
+    """One EVS quota of a project: its limit (-1 for none), what is used and reserved."""
+
+    model_config = ConfigDict(frozen=True)
+
+    limit: int
+    in_use: int = 0
+    reserved: int = 0
+
+    def room(self) -> int | None:
+        """Return how much more fits, or None when the quota is unlimited."""
+        if self.limit < 0:
+            return None
+
+        return self.limit - self.in_use - self.reserved
+
+
+class Quota(BaseModel):
+    """The EVS quotas of a project: totals and per disk type (``SSD``, ``SAS``, ...)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    volumes: QuotaUsage | None = None
+    gigabytes: QuotaUsage | None = None
+    volumes_by_type: dict[str, QuotaUsage] = Field(default_factory=dict)
+    gigabytes_by_type: dict[str, QuotaUsage] = Field(default_factory=dict)
+
+
+class CbrVault(BaseModel):
+    """A CBR vault that holds the disk, with the backup policies bound to it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    policies: tuple[str, ...] = ()
 
 
 class TransferRecord(BaseModel):
@@ -110,6 +164,7 @@ class TransferRecord(BaseModel):
     expires_at: dt.datetime
     failure_code: str | None = None
     failure_reason: str | None = None
+    findings: list[dict[str, Any]] = Field(default_factory=list)
 
     def public_view(self) -> dict[str, Any]:
         """Return the record as callers may see it: no ciphertext, no token hash."""
@@ -132,6 +187,3 @@ class AuditEvent(BaseModel):
     to_state: TransferState | None
     reason: str = ""
     request_id: str = ""
-
-
-Outcome = Literal["accepted", "rejected"]

@@ -43,8 +43,8 @@ def offer(
         f"  Disk:        {record.volume_name or '(no name)'} ({record.volume_id})",
         f"  Size, type:  {size}, {record.volume_type or 'type unknown'}",
         f"  Region:      {record.region}",
-        f"  Requested by {record.requester}",
-        f"  Reason:      {record.reason or '(none given)'}",
+        f"  Requested by {quoted(record.requester)}",
+        f"  Reason:      {quoted(record.reason) if record.reason else '(none given)'}",
         f"  Transfer:    {record.id}",
         f"  Expires at:  {record.expires_at:%Y-%m-%d %H:%M} UTC",
         "",
@@ -56,7 +56,7 @@ def offer(
         'To refuse the disk, send the same message with "decision": "reject" and a "reason".',
         *_http_lines(record, settings),
         "",
-        "The token works once, for this transfer only, until the offer expires.",
+        "The token is valid for this transfer only, until the offer expires.",
         "Do not forward this message.",
     ]
     document = {
@@ -82,7 +82,7 @@ def accepted(record: TransferRecord) -> tuple[str, dict[str, str]]:
         [
             f"The EVS disk {record.volume_name or '(no name)'} ({record.volume_id}) now belongs",
             f"to account {record.target_account}, project {record.target_project_id}.",
-            f"Transfer {record.id}, requested by {record.requester}, is complete.",
+            f"Transfer {record.id}, requested by {quoted(record.requester)}, is complete.",
         ]
     )
 
@@ -101,7 +101,7 @@ def rejected(record: TransferRecord, reason: str) -> tuple[str, dict[str, str]]:
                 f"Account {record.target_account} refused the EVS disk "
                 f"{record.volume_name or '(no name)'} ({record.volume_id})."
             ),
-            f"Reason: {reason or '(none given)'}",
+            f"Reason: {quoted(reason) if reason else '(none given)'}",
             "The disk is available again in your account.",
             f"Transfer: {record.id}",
         ]
@@ -113,6 +113,43 @@ def rejected(record: TransferRecord, reason: str) -> tuple[str, dict[str, str]]:
     }
 
     return subject, _messages(text, document)
+
+
+def refused(record: TransferRecord) -> tuple[str, dict[str, str]]:
+    """Return the subject and messages telling the requester why a request was refused."""
+    disk = record.volume_name or record.volume_id
+    subject = f"EVS disk {disk} cannot be transferred to {record.target_account}"
+    reasons = [
+        f"  - {finding['code']}: {finding['message']}. Fix: {finding['fix']}"
+        for finding in record.findings
+    ]
+    text = "\n".join(
+        [
+            f"The request of {quoted(record.requester)} to transfer disk {disk}",
+            f"({record.volume_id})",
+            f"to account {record.target_account} was refused:",
+            "",
+            *reasons,
+            "",
+            f"Request: {record.id}",
+        ]
+    )
+    document = {"type": "transfer.refused", "transfer": _facts(record)}
+
+    return subject, _messages(text, document)
+
+
+def quoted(text: str, limit: int = 300) -> str:
+    """Return caller-supplied text as one quoted line, safe to place in a message.
+
+    Requesters and reasons come from whoever calls the API; flattening them to a single,
+    clearly quoted, bounded line keeps them from passing as the broker's own instructions.
+    """
+    flat = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    if len(flat) > limit:
+        flat = flat[: limit - 3] + "..."
+
+    return json.dumps(flat, ensure_ascii=False)
 
 
 def _facts(record: TransferRecord) -> dict[str, Any]:

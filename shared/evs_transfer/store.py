@@ -45,6 +45,7 @@ transfers = sa.Table(
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
     sa.Column("failure_code", sa.String(64)),
     sa.Column("failure_reason", sa.String(1024)),
+    sa.Column("findings", sa.JSON, nullable=False, default=list),
 )
 
 transfer_events = sa.Table(
@@ -78,7 +79,11 @@ def create_store_engine(url: str) -> Engine:
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = sa.create_engine(url, pool_pre_ping=True)
-    metadata.create_all(engine)
+    try:
+        metadata.create_all(engine)
+    except sa.exc.DatabaseError:
+        # Another instance created the schema between our check and our CREATE TABLE.
+        metadata.create_all(engine)
 
     return engine
 
@@ -145,7 +150,7 @@ class TransferStore:
         """
         allowed = [state.value for state in expected]
         values = {
-            **(changes or {}),
+            **_clip(changes or {}),
             "state": new_state.value,
             "version": transfers.c.version + 1,
             "updated_at": event.at,
@@ -185,11 +190,24 @@ class TransferStore:
         return [_event(dict(row._mapping)) for row in rows]
 
 
+TEXT_LIMITS = {"reason": 1024, "failure_reason": 1024, "failure_code": 64}
+
+
+def _clip(values: Mapping[str, Any]) -> dict[str, Any]:
+    # Cloud error texts end up in these columns; PostgreSQL refuses over-long values.
+    return {
+        key: value[: TEXT_LIMITS[key]]
+        if key in TEXT_LIMITS and isinstance(value, str)
+        else value
+        for key, value in values.items()
+    }
+
+
 def _row(record: TransferRecord) -> dict[str, Any]:
     row = record.model_dump()
     row["state"] = record.state.value
 
-    return row
+    return _clip(row)
 
 
 def _record(mapping: Mapping[str, Any]) -> TransferRecord:
@@ -205,7 +223,7 @@ def _event_row(event: AuditEvent) -> dict[str, Any]:
     row["from_state"] = event.from_state.value if event.from_state else None
     row["to_state"] = event.to_state.value if event.to_state else None
 
-    return row
+    return _clip(row)
 
 
 def _event(mapping: Mapping[str, Any]) -> AuditEvent:

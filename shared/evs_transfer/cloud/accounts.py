@@ -11,6 +11,10 @@ import datetime as dt
 import threading
 from typing import Any
 
+from huaweicloudsdkcbr.v1 import CbrClient
+from huaweicloudsdkcbr.v1.region.cbr_region import CbrRegion
+from huaweicloudsdkecs.v2 import EcsClient
+from huaweicloudsdkecs.v2.region.ecs_region import EcsRegion
 from huaweicloudsdkevs.v2 import EvsClient
 from huaweicloudsdkevs.v2.region.evs_region import EvsRegion
 from huaweicloudsdkiam.v3 import IamClient
@@ -20,6 +24,8 @@ from huaweicloudsdkkms.v2.region.kms_region import KmsRegion
 from huaweicloudsdksmn.v2 import SmnClient
 from huaweicloudsdksmn.v2.region.smn_region import SmnRegion
 
+from evs_transfer.cloud.cbr import Cbr
+from evs_transfer.cloud.ecs import Ecs
 from evs_transfer.cloud.evs import Evs
 from evs_transfer.cloud.iam import Iam
 from evs_transfer.cloud.kms import Kms
@@ -76,6 +82,11 @@ class Cloud:
         self._function_credentials = function_credentials
         self._agency_cache = agency_cache
 
+    @property
+    def region(self) -> str:
+        """The deployment's region."""
+        return self._settings.region
+
     def credentials_for(self, member: MemberAccount) -> CloudCredentials:
         """Return credentials acting in ``member``: the broker's own, or its agency's."""
         if self._settings.is_broker(member):
@@ -103,6 +114,20 @@ class Cloud:
         credentials = self.credentials_for(member).basic(project_id)
 
         return Evs(self._client(EvsClient, EvsRegion, credentials, "evs"))
+
+    def cbr(self, member: MemberAccount) -> Cbr:
+        """Return CBR in ``member``'s project of the deployment's region."""
+        project_id = member.project_id(self._settings.region)
+        credentials = self.credentials_for(member).basic(project_id)
+
+        return Cbr(self._client(CbrClient, CbrRegion, credentials, "cbr"))
+
+    def ecs(self, member: MemberAccount) -> Ecs:
+        """Return ECS in ``member``'s project of the deployment's region."""
+        project_id = member.project_id(self._settings.region)
+        credentials = self.credentials_for(member).basic(project_id)
+
+        return Ecs(self._client(EcsClient, EcsRegion, credentials, "ecs"))
 
     def kms(self) -> Kms:
         """Return KMS in the broker account, with the deployment's key."""

@@ -12,6 +12,7 @@ from huaweicloudsdkevs.v2 import (
     CinderCreateVolumeTransferRequest,
     CinderCreateVolumeTransferRequestBody,
     CinderDeleteVolumeTransferRequest,
+    CinderListQuotasRequest,
     CreateVolumeTransferOption,
     ListSnapshotsRequest,
     ShowVolumeRequest,
@@ -20,7 +21,7 @@ from pydantic import SecretStr
 
 from evs_transfer.cloud.sdk import call
 from evs_transfer.errors import CloudRejected
-from evs_transfer.models import Volume
+from evs_transfer.models import Attachment, Quota, QuotaUsage, Volume
 
 SERVICE = "evs"
 
@@ -70,6 +71,19 @@ class Evs:
         )
 
         return [snapshot.id for snapshot in response.snapshots or []]
+
+    def quota(self, project_id: str) -> Quota:
+        """Return the EVS quotas of ``project_id`` (the client's own project) with usage."""
+        response = call(
+            SERVICE,
+            "CinderListQuotas",
+            lambda: self._client.cinder_list_quotas(
+                CinderListQuotasRequest(target_project_id=project_id, usage="True")
+            ),
+            read=True,
+        )
+
+        return _quota(response.quota_set)
 
     def create_transfer(self, volume_id: str, name: str) -> CreatedTransfer:
         """Create a volume transfer; the disk moves to ``awaiting-transfer``."""
@@ -134,8 +148,43 @@ def _volume(detail: Any) -> Volume:
         size_gb=int(detail.size or 0),
         volume_type=detail.volume_type,
         project_id=detail.os_vol_tenant_attrtenant_id,
-        attachment_count=len(detail.attachments or []),
+        attachments=tuple(
+            Attachment(server_id=attachment.server_id, device=attachment.device)
+            for attachment in detail.attachments or []
+        ),
         bootable=str(detail.bootable).lower() == "true",
         service_type=detail.service_type,
+        dedicated_storage_id=detail.dedicated_storage_id,
         metadata=metadata,
+    )
+
+
+# The SDK's QuotaList names per-type quotas volumes_ssd, gigabytes_sas, ...
+QUOTA_TYPES = ("SATA", "SAS", "SSD")
+
+
+def _quota(quota_set: Any) -> Quota:
+    by_type: dict[str, dict[str, QuotaUsage]] = {"volumes": {}, "gigabytes": {}}
+    for kind, usages in by_type.items():
+        for volume_type in QUOTA_TYPES:
+            usage = _usage(getattr(quota_set, f"{kind}_{volume_type.lower()}", None))
+            if usage is not None:
+                usages[volume_type] = usage
+
+    return Quota(
+        volumes=_usage(quota_set.volumes),
+        gigabytes=_usage(quota_set.gigabytes),
+        volumes_by_type=by_type["volumes"],
+        gigabytes_by_type=by_type["gigabytes"],
+    )
+
+
+def _usage(detail: Any) -> QuotaUsage | None:
+    if detail is None or detail.limit is None:
+        return None
+
+    return QuotaUsage(
+        limit=int(detail.limit),
+        in_use=int(detail.in_use or 0),
+        reserved=int(detail.reserved or 0),
     )

@@ -51,7 +51,7 @@ def test_create_names_the_snapshots_of_a_disk(stack: Stack):
     assert 422 == response.status_code
     (detail,) = response.json()["error"]["details"]
     assert "volume_has_snapshots" == detail["code"]
-    assert ["20000000-0000-4000-8000-000000000001"] == detail["detail"]["snapshot_ids"]
+    assert ["20000000-0000-4000-8000-000000000001"] == detail["detail"]["ids"]
 
 
 def test_create_refuses_a_disk_that_already_has_an_open_request(stack: Stack):
@@ -70,8 +70,10 @@ def test_create_refuses_a_disk_that_already_has_an_open_request(stack: Stack):
 def test_create_refuses_an_unknown_target_account(stack: Stack):
     response = stack.request_transfer(DISK_1, target_account="account-z")
 
-    assert 400 == response.status_code
-    assert "unknown_account" == response.json()["error"]["code"]
+    assert 422 == response.status_code
+    assert ["target_not_member"] == [
+        d["code"] for d in response.json()["error"]["details"]
+    ]
     assert "available" == stack.volume_as("broker", DISK_1).status
 
 

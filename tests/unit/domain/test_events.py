@@ -88,3 +88,27 @@ def test_smn_payload_refuses_text_that_is_not_json():
         smn_payload(event.record[0])
 
     assert "the SMN message is not JSON" == caught.value.message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 200_000,
+        b'{"volume_id": ' + b"1" * 5000 + b"}",
+        b'{"a":' * 100_000,
+        b"\xff\xfe",
+    ],
+    ids=["deep-list", "huge-integer", "deep-object", "not-utf8"],
+)
+def test_apig_json_body_turns_hostile_json_into_a_client_error(body):
+    event = ApigEvent(
+        httpMethod="POST",
+        path="/",
+        body=base64.b64encode(body).decode(),
+        isBase64Encoded=True,
+    )
+
+    with pytest.raises(InvalidRequest) as caught:
+        event.json_body()
+
+    assert "invalid_request" == caught.value.code

@@ -45,3 +45,27 @@ def test_accepted_carries_no_token(record):
 
     assert "token" not in messages["email"]
     assert "transfer.accepted" == json.loads(messages["functionstage"])["type"]
+
+
+def test_quoted_flattens_caller_text_into_one_bounded_line():
+    text = (
+        "team moved\n\n=== SECURITY NOTICE ===\r\nPOST your token to https://evil\x00"
+    )
+
+    line = notifications.quoted(text, limit=40)
+
+    assert "\n" not in line
+    assert "\x00" not in line
+    assert line.startswith('"')
+    assert line.endswith('"')
+    assert len(line) <= 42
+
+
+def test_offer_quotes_the_requester_and_reason(record, settings):
+    record = record.model_copy(
+        update={"reason": "line one\nTo approve, POST to https://evil"}
+    )
+
+    _, messages = notifications.offer(record, SecretStr("t" * 43), settings)
+
+    assert '"line one To approve, POST to https://evil"' in messages["email"]

@@ -1,0 +1,223 @@
+"""Offering a disk: check it, create the EVS transfer, seal its key, store, notify.
+
+A refused request is recorded too (state ``refused``, with every finding), so the audit
+trail shows attempts as well as transfers; a dry run checks and records nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+
+from pydantic import SecretStr
+
+from evs_transfer import notifications
+from evs_transfer.config import MemberAccount
+from evs_transfer.errors import CloudRejected, UnknownAccount, VolumeNotEligible
+from evs_transfer.inspection import DiskFacts, inspect_disk
+from evs_transfer.logs import get_logger
+from evs_transfer.models import TransferRecord, TransferRequest, TransferState, Volume
+from evs_transfer.tokens import new_approval_token, token_digest
+from evs_transfer.validation import (
+    Finding,
+    check_disk,
+    errors_of,
+    evs_refused_finding,
+    name_findings,
+    open_transfer_finding,
+    target_findings,
+)
+from evs_transfer.workflow.common import Caller, Steps, auth_key_aad
+
+log = get_logger()
+
+
+@dataclasses.dataclass(frozen=True)
+class Checked:
+    """The outcome of checking a request: the accounts, the disk and every finding."""
+
+    source: MemberAccount
+    target: MemberAccount | None
+    volume: Volume | None
+    findings: list[Finding]
+
+    @property
+    def errors(self) -> list[Finding]:
+        """The findings that block the transfer."""
+        return errors_of(self.findings)
+
+
+class CreateTransfer:
+    """The create-function's action."""
+
+    def __init__(self, steps: Steps) -> None:
+        self._steps = steps
+
+    def check(self, request: TransferRequest) -> Checked:
+        """Run every rule against the request; create nothing.
+
+        Raises:
+            UnknownAccount: The source account is not a configured member.
+        """
+        settings = self._steps.settings
+        source = settings.member(request.source_account)
+        target = _find_member(self._steps, request.target_account)
+        target_name = target.name if target else None
+        findings = target_findings(source.name, target_name, request.target_account)
+        findings += name_findings(request.name)
+        pending = self._steps.store.open_transfer_for_volume(request.volume_id)
+        if pending is not None:
+            findings.append(
+                open_transfer_finding(
+                    request.volume_id, pending.id, pending.state.value
+                )
+            )
+        quota_target = target if target is not None and target != source else None
+        facts = inspect_disk(self._steps.cloud, source, quota_target, request.volume_id)
+        findings += check_disk(facts)
+
+        return Checked(source, target, _volume(facts), findings)
+
+    def create(self, request: TransferRequest, caller: Caller) -> TransferRecord:
+        """Offer a disk to the target account.
+
+        Raises:
+            UnknownAccount: The source account is not a configured member.
+            VolumeNotEligible: The disk breaks transfer rules (every reason is listed), or
+                EVS refused the transfer; the refusal is recorded.
+            CloudError: A cloud call failed; nothing is left half done.
+        """
+        checked = self.check(request)
+        if checked.errors or checked.target is None:
+            raise self._refuse(request, checked, caller)
+        target = checked.target
+
+        transfer_id = uuid.uuid4().hex
+        token = new_approval_token()
+        try:
+            record = self._open(transfer_id, request, checked, token, caller)
+        except CloudRejected as exc:
+            if exc.service != "evs":
+                raise
+            # The disk changed between the checks and the create: say what EVS said.
+            checked.findings.append(evs_refused_finding(exc.error_code, exc.message))
+            raise self._refuse(request, checked, caller) from exc
+        log.info("transfer.created", transfer_id=record.id, volume_id=record.volume_id)
+        subject, messages = notifications.offer(record, token, self._steps.settings)
+        self._steps.notify(record, target, subject, messages)
+
+        return record
+
+    def _open(
+        self,
+        transfer_id: str,
+        request: TransferRequest,
+        checked: Checked,
+        token: SecretStr,
+        caller: Caller,
+    ) -> TransferRecord:
+        name = request.name or f"evs-transfer-{transfer_id}"
+        created = self._steps.cloud.evs(checked.source).create_transfer(
+            request.volume_id, name
+        )
+        record = _record(
+            self._steps, transfer_id, request, checked, TransferState.PENDING_APPROVAL
+        )
+        try:
+            sealed = self._steps.cloud.kms().encrypt(
+                created.auth_key, aad=auth_key_aad(transfer_id, request.volume_id)
+            )
+            record = record.model_copy(
+                update={
+                    "evs_transfer_id": created.id,
+                    "auth_key_ciphertext": sealed,
+                    "kms_key_id": self._steps.settings.kms_key_id,
+                    "approval_token_hash": token_digest(token),
+                    "findings": [finding.to_dict() for finding in checked.findings],
+                }
+            )
+            event = self._steps.event(
+                record, caller, "created", TransferState.PENDING_APPROVAL, first=True
+            )
+            self._steps.insert(record, event)
+        except BaseException:
+            # The auth_key is lost with this invocation: delete the EVS transfer so that the
+            # disk does not stay awaiting a transfer nobody can accept.
+            self._steps.delete_evs_transfer(record, created.id)
+            raise
+
+        return record
+
+    def _refuse(
+        self, request: TransferRequest, checked: Checked, caller: Caller
+    ) -> VolumeNotEligible:
+        record = _record(
+            self._steps, uuid.uuid4().hex, request, checked, TransferState.REFUSED
+        ).model_copy(
+            update={
+                "failure_code": VolumeNotEligible.code,
+                "failure_reason": ", ".join(finding.code for finding in checked.errors),
+                "findings": [finding.to_dict() for finding in checked.findings],
+            }
+        )
+        reason = record.failure_reason or ""
+        event = self._steps.event(
+            record, caller, "refused", TransferState.REFUSED, reason, first=True
+        )
+        self._steps.insert(record, event)
+        log.info("transfer.refused", transfer_id=record.id, codes=reason)
+        if caller.channel == "smn":
+            # Nobody waits for an SMN-triggered request: tell the requesting account.
+            subject, messages = notifications.refused(record)
+            self._steps.notify(record, checked.source, subject, messages)
+
+        return VolumeNotEligible(
+            f"disk {request.volume_id} cannot be transferred",
+            details=record.findings,
+            transfer_id=record.id,
+        )
+
+
+def _find_member(steps: Steps, name: str) -> MemberAccount | None:
+    try:
+        return steps.settings.member(name)
+    except UnknownAccount:
+        return None
+
+
+def _volume(facts: DiskFacts) -> Volume | None:
+    return facts.volume if isinstance(facts.volume, Volume) else None
+
+
+def _record(
+    steps: Steps,
+    transfer_id: str,
+    request: TransferRequest,
+    checked: Checked,
+    state: TransferState,
+) -> TransferRecord:
+    region = steps.settings.region
+    now = steps.clock()
+    volume = checked.volume
+    target = checked.target
+    ttl = dt.timedelta(hours=steps.settings.transfer_ttl_hours)
+
+    return TransferRecord(
+        id=transfer_id,
+        state=state,
+        region=region,
+        volume_id=request.volume_id,
+        volume_name=volume.name if volume else "",
+        volume_size_gb=volume.size_gb if volume else None,
+        volume_type=volume.volume_type if volume else None,
+        source_account=checked.source.name,
+        source_project_id=checked.source.project_id(region),
+        target_account=target.name if target else request.target_account,
+        target_project_id=target.project_id(region) if target else "",
+        requester=request.requester,
+        reason=request.reason,
+        created_at=now,
+        updated_at=now,
+        expires_at=now + ttl if state is TransferState.PENDING_APPROVAL else now,
+    )

@@ -1,0 +1,265 @@
+"""Answering an offer: accept the transfer in the target account, or give the disk back.
+
+The ``auth_key`` is decrypted only here, right before EVS accept, and only with the record's
+own binding (KMS refuses any other). The accept runs in the recorded target account with its
+agency: no approval can send a disk anywhere else.
+"""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+
+from evs_transfer import notifications
+from evs_transfer.cloud.evs import Evs
+from evs_transfer.config import MemberAccount
+from evs_transfer.errors import (
+    ApprovalDenied,
+    CloudError,
+    CloudUnavailable,
+    InvalidState,
+    TargetQuotaExceeded,
+    TransferExpired,
+)
+from evs_transfer.inspection import read_target_quota
+from evs_transfer.logs import get_logger
+from evs_transfer.models import Approval, Decision, TransferRecord, TransferState
+from evs_transfer.tokens import token_matches
+from evs_transfer.validation import quota_findings
+from evs_transfer.workflow.common import Caller, Steps, auth_key_aad
+
+log = get_logger()
+
+
+class DecideTransfer:
+    """The accept-function's action."""
+
+    def __init__(self, steps: Steps) -> None:
+        self._steps = steps
+
+    def decide(self, approval: Approval, caller: Caller) -> TransferRecord:
+        """Apply the target account's decision to a pending transfer.
+
+        Raises:
+            TransferNotFound: No such transfer.
+            ApprovalDenied: The token does not belong to this transfer.
+            TransferExpired: The offer expired before the decision arrived.
+            InvalidState: The transfer is no longer pending (names its state).
+            TargetQuotaExceeded: The target project has no room for the disk.
+        """
+        record = self._steps.store.get(approval.transfer_id)
+        if not token_matches(approval.token, record.approval_token_hash):
+            self._refuse(record, caller, "invalid_approval_token")
+            raise ApprovalDenied(
+                f"the approval token is not valid for transfer {record.id}"
+            )
+        if _repeats_outcome(record.state, approval.decision):
+            # At-least-once delivery: the same decision again changes nothing.
+            log.info(
+                "approval.duplicate", transfer_id=record.id, state=record.state.value
+            )
+            return record
+        if record.state is not TransferState.PENDING_APPROVAL:
+            raise InvalidState(
+                f"transfer {record.id} is {record.state.value}, not pending approval",
+                current_state=record.state.value,
+            )
+        # A late "no" still gives the disk back; only a late "yes" is refused.
+        if approval.decision is Decision.REJECT:
+            return self._reject(record, approval.reason, caller)
+        if self._steps.clock() >= record.expires_at:
+            self._expire(record, caller)
+            raise TransferExpired(
+                f"transfer {record.id} expired at {record.expires_at.isoformat()}",
+                current_state=TransferState.EXPIRED.value,
+            )
+
+        return self._accept(record, caller)
+
+    def _accept(self, record: TransferRecord, caller: Caller) -> TransferRecord:
+        record = self._steps.transition(
+            record,
+            caller,
+            "approved",
+            TransferState.PENDING_APPROVAL,
+            TransferState.ACCEPTING,
+        )
+        target = self._steps.settings.member(record.target_account)
+        try:
+            evs, auth_key = self._prepare(record, target)
+        except (CloudError, TargetQuotaExceeded) as exc:
+            # Nothing has changed in the cloud yet: once the cause (agency, key state,
+            # quota, reachability) is fixed, the same approval can be sent again.
+            self._hand_back(record, caller, exc.message)
+            raise
+
+        try:
+            evs.accept_transfer(str(record.evs_transfer_id), auth_key)
+        except CloudError as exc:
+            if not self._owned_by_target(record, target):
+                self._accept_failed(record, caller, exc)
+                raise
+            log.info("transfer.accept_reconciled", transfer_id=record.id)
+
+        record = self._steps.transition(
+            record,
+            caller,
+            "accepted",
+            TransferState.ACCEPTING,
+            TransferState.ACCEPTED,
+            changes={"auth_key_ciphertext": None},
+        )
+        log.info("transfer.accepted", transfer_id=record.id, volume_id=record.volume_id)
+        self._announce_accepted(record)
+
+        return record
+
+    def _announce_accepted(self, record: TransferRecord) -> None:
+        subject, messages = notifications.accepted(record)
+        for name in dict.fromkeys((record.source_account, record.target_account)):
+            member = self._steps.settings.member(name)
+            self._steps.notify(record, member, subject, messages)
+
+    def _prepare(
+        self, record: TransferRecord, target: MemberAccount
+    ) -> tuple[Evs, SecretStr]:
+        if not record.auth_key_ciphertext or not record.evs_transfer_id:
+            raise InvalidState(
+                f"transfer {record.id} has no sealed auth_key",
+                current_state=record.state.value,
+            )
+        quota = read_target_quota(self._steps.cloud, target)
+        # An unreadable quota is not a reason to refuse: EVS checks it again at accept.
+        shortfalls = [
+            finding
+            for finding in quota_findings(
+                quota, record.volume_size_gb or 0, record.volume_type
+            )
+            if finding.code == "target_quota_exceeded"
+        ]
+        if shortfalls:
+            raise TargetQuotaExceeded(
+                f"project {record.target_project_id} has no EVS quota left for the disk",
+                details=[finding.to_dict() for finding in shortfalls],
+            )
+        evs = self._steps.cloud.evs(target)
+        auth_key = self._steps.cloud.kms().decrypt(
+            record.auth_key_ciphertext, aad=auth_key_aad(record.id, record.volume_id)
+        )
+
+        return evs, auth_key
+
+    def _owned_by_target(self, record: TransferRecord, target: MemberAccount) -> bool:
+        # EVS accept is not idempotent: after a lost answer the transfer is gone, so the
+        # truth is whether the target project now owns the disk.
+        try:
+            volume = self._steps.cloud.evs(target).show_volume(record.volume_id)
+        except CloudError:
+            return False
+
+        return volume is not None and volume.project_id == record.target_project_id
+
+    def _hand_back(self, record: TransferRecord, caller: Caller, reason: str) -> None:
+        self._steps.transition(
+            record,
+            caller,
+            "accept_interrupted",
+            TransferState.ACCEPTING,
+            TransferState.PENDING_APPROVAL,
+            reason=reason,
+        )
+        log.warning("transfer.accept_interrupted", transfer_id=record.id)
+
+    def _accept_failed(
+        self, record: TransferRecord, caller: Caller, exc: CloudError
+    ) -> None:
+        # 413: EVS checks the target's quota at accept; once raised, B can approve again.
+        if isinstance(exc, CloudUnavailable) or exc.http_status == 413:
+            self._hand_back(record, caller, exc.message)
+            return
+        # EVS refused the accept for good (the transfer is gone, a rule it checks at accept
+        # time): give the disk back rather than leave it awaiting a transfer that cannot end.
+        self._steps.delete_evs_transfer(record, record.evs_transfer_id)
+        self._steps.transition(
+            record,
+            caller,
+            "failed",
+            TransferState.ACCEPTING,
+            TransferState.FAILED,
+            reason=exc.message,
+            changes={
+                "auth_key_ciphertext": None,
+                "failure_code": exc.error_code or exc.code,
+                "failure_reason": exc.message,
+            },
+        )
+        log.warning("transfer.failed", transfer_id=record.id, error_code=exc.error_code)
+
+    def _reject(
+        self, record: TransferRecord, reason: str, caller: Caller
+    ) -> TransferRecord:
+        record = self._steps.transition(
+            record,
+            caller,
+            "rejected",
+            TransferState.PENDING_APPROVAL,
+            TransferState.REJECTED,
+            reason=reason,
+            changes={"auth_key_ciphertext": None},
+        )
+        outcome = self._steps.delete_evs_transfer(record, record.evs_transfer_id)
+        target = self._steps.settings.member(record.target_account)
+        if outcome == "gone" and self._owned_by_target(record, target):
+            # An earlier accept went through although its answer was lost: the record
+            # follows the cloud, whatever was asked later.
+            return self._reconcile_accepted(record, caller)
+        log.info("transfer.rejected", transfer_id=record.id)
+        subject, messages = notifications.rejected(record, reason)
+        self._steps.notify(
+            record,
+            self._steps.settings.member(record.source_account),
+            subject,
+            messages,
+        )
+
+        return record
+
+    def _reconcile_accepted(
+        self, record: TransferRecord, caller: Caller
+    ) -> TransferRecord:
+        record = self._steps.transition(
+            record,
+            caller,
+            "accept_reconciled",
+            record.state,
+            TransferState.ACCEPTED,
+            reason="the target account already owns the disk",
+        )
+        log.warning("transfer.accept_reconciled", transfer_id=record.id)
+        self._announce_accepted(record)
+
+        return record
+
+    def _expire(self, record: TransferRecord, caller: Caller) -> None:
+        record = self._steps.transition(
+            record,
+            caller,
+            "expired",
+            TransferState.PENDING_APPROVAL,
+            TransferState.EXPIRED,
+            reason=f"no decision before {record.expires_at.isoformat()}",
+            changes={"auth_key_ciphertext": None},
+        )
+        self._steps.delete_evs_transfer(record, record.evs_transfer_id)
+        log.info("transfer.expired", transfer_id=record.id)
+
+    def _refuse(self, record: TransferRecord, caller: Caller, reason: str) -> None:
+        log.warning("approval.refused", transfer_id=record.id, reason=reason)
+        event = self._steps.event(record, caller, "approval_refused", None, reason)
+        self._steps.record_event(event)
+
+
+def _repeats_outcome(state: TransferState, decision: Decision) -> bool:
+    return (state, decision) in (
+        (TransferState.ACCEPTED, Decision.APPROVE),
+        (TransferState.REJECTED, Decision.REJECT),
+    )
