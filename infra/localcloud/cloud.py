@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import shutil
 import tempfile
 import threading
@@ -36,6 +37,7 @@ from localcloud.evs.urls import evs_routes
 from localcloud.functiongraph.gateway import ApigGateway
 from localcloud.functiongraph.invocation import Invocation
 from localcloud.functiongraph.runtime import FunctionRuntime
+from localcloud.functiongraph.timers import TimerTriggers
 from localcloud.iam.models import IamBackend
 from localcloud.iam.responses import IamResponses
 from localcloud.iam.urls import iam_routes
@@ -107,6 +109,7 @@ class LocalCloud:
             region=self.region, credentials=self.iam, code_root=code_root or Path.cwd()
         )
         self.gateway = ApigGateway(self.runtime)
+        self.timers = TimerTriggers(self.runtime)
         self.smn = SmnBackend(self.region, invoker=self.runtime)
         router = self._router()
         self._faults = FaultInjector(
@@ -189,6 +192,7 @@ class LocalCloud:
         with self._lock:
             self.runtime.reset()
             self.gateway.reset()
+            self.timers.reset()
             self._faults.reset()
             for backend in (self.iam, self.evs, self.cbr, self.ecs, self.kms, self.smn):
                 backend.reset()
@@ -208,6 +212,7 @@ class LocalCloud:
             cbr=self.cbr,
             ecs=self.ecs,
             faults=self._faults,
+            timers=self.timers,
         )
 
     def _variables(self) -> dict[str, str]:
@@ -327,6 +332,14 @@ class LocalCloud:
     def calls(self) -> list[dict[str, Any]]:
         """The call log of cloud API requests, oldest first."""
         return [record.to_dict() for record in self._calls.records]
+
+    def fire_timer(self, name: str, *, time: dt.datetime | None = None) -> Invocation:
+        """Fire the timer trigger ``name`` once and return the function's invocation.
+
+        Raises:
+            KeyError: No timer has that name.
+        """
+        return self.timers.fire(name, time=time)
 
     @property
     def invocations(self) -> list[Invocation]:

@@ -14,6 +14,7 @@ from localcloud.evs.models import EvsBackend, Snapshot, Volume
 from localcloud.evs.quotas import QuotaLimits, TypeLimits
 from localcloud.functiongraph.gateway import ApigGateway
 from localcloud.functiongraph.runtime import FunctionRuntime
+from localcloud.functiongraph.timers import TimerTriggers
 from localcloud.iam.models import Agency, IamBackend
 from localcloud.kms.models import KmsBackend
 from localcloud.smn import policy
@@ -35,6 +36,7 @@ class Backends:
     cbr: CbrBackend
     ecs: EcsBackend
     faults: FaultInjector
+    timers: TimerTriggers
 
 
 def apply_world(world: World, backends: Backends) -> list[str]:
@@ -59,6 +61,8 @@ def apply_world(world: World, backends: Backends) -> list[str]:
         )
     for route in world.apig:
         backends.gateway.add_route(route)
+    for timer in world.timers:
+        backends.timers.add(timer)
     for fault in world.faults:
         backends.faults.add(fault)
 

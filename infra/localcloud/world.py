@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from localcloud.core.faults import FaultSpec
-from localcloud.functiongraph.specs import ApigRoute, FunctionSpec
+from localcloud.functiongraph.specs import ApigRoute, FunctionSpec, TimerTrigger
 
 _HEX32 = r"^[0-9a-f]{32}$"
 _VARIABLE = re.compile(r"\$\{(LOCALCLOUD_[A-Z_]+)\}")
@@ -201,6 +201,7 @@ class World(_Strict):
     accounts: list[AccountSpec] = Field(default_factory=list)
     functions: list[FunctionSpec] = Field(default_factory=list)
     apig: list[ApigRoute] = Field(default_factory=list)
+    timers: list[TimerTrigger] = Field(default_factory=list)
     faults: list[FaultSpec] = Field(default_factory=list)
 
     @model_validator(mode="after")

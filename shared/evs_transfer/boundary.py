@@ -18,13 +18,21 @@ from typing import Any
 import structlog
 
 from evs_transfer.errors import CloudUnavailable, InvalidRequest, TransferError
-from evs_transfer.events import ApigEvent, SmnEvent, SmnRecord, parse, trigger_kind
+from evs_transfer.events import (
+    ApigEvent,
+    SmnEvent,
+    SmnRecord,
+    TimerEvent,
+    parse,
+    trigger_kind,
+)
 from evs_transfer.logs import configure_logging, get_logger
 
 log = get_logger()
 
 ApigAction = Callable[[ApigEvent, dict[str, str], str], tuple[int, dict[str, Any]]]
 SmnAction = Callable[[SmnRecord, str], dict[str, Any]]
+TimerAction = Callable[[TimerEvent, str], dict[str, Any]]
 
 SECURITY_HEADERS = {
     "Content-Type": "application/json",
@@ -60,8 +68,9 @@ def handle(
     function: str,
     routes: Sequence[Route] = (),
     on_smn: SmnAction | None = None,
+    on_timer: TimerAction | None = None,
 ) -> Any:
-    """Dispatch a trigger event to the function's routes or its SMN action."""
+    """Dispatch a trigger event to the function's routes, SMN or timer action."""
     request_id = _request_id(context)
     kind = trigger_kind(event)
     with _bound(function=function, request_id=request_id, trigger=kind):
@@ -73,6 +82,10 @@ def handle(
         if kind == "smn" and on_smn is not None:
             outcome = _handle_smn(event, on_smn, request_id)
             log.info("invocation.finished", results=len(outcome["results"]))
+            return outcome
+        if kind == "timer" and on_timer is not None:
+            outcome = _handle_timer(event, on_timer, request_id)
+            log.info("invocation.finished")
             return outcome
         log.warning("invocation.unsupported_trigger")
 
@@ -105,7 +118,9 @@ def _handle_apig(raw: Any, routes: Sequence[Route], request_id: str) -> dict[str
         return apig_response(
             404,
             _error_body(
-                "route_not_found", f"no route for {event.httpMethod} {event.path}"
+                "route_not_found",
+                f"no route for {event.httpMethod} {event.path}",
+                request_id,
             ),
         )
     except TransferError as exc:
@@ -118,7 +133,9 @@ def _handle_apig(raw: Any, routes: Sequence[Route], request_id: str) -> dict[str
         return apig_response(
             500,
             _error_body(
-                "internal_error", "the request failed; see the function's logs"
+                "internal_error",
+                "the request failed; see the function's logs",
+                request_id,
             ),
         )
 
@@ -145,12 +162,25 @@ def _handle_smn(raw: Any, action: SmnAction, request_id: str) -> dict[str, Any]:
     return {"results": results}
 
 
+def _handle_timer(raw: Any, action: TimerAction, request_id: str) -> dict[str, Any]:
+    try:
+        event = parse(TimerEvent, raw, what="TIMER event")
+        with _bound(trigger_name=event.trigger_name):
+            return action(event, request_id)
+    except CloudUnavailable:
+        log.warning("timer.retry_requested")
+        raise
+    except TransferError as exc:
+        _log_error(exc)
+        return {"error": exc.to_dict()}
+
+
 def _log_error(exc: TransferError) -> None:
     log.warning("request.failed", code=exc.code, status=exc.status, message=exc.message)
 
 
-def _error_body(code: str, message: str) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message}}
+def _error_body(code: str, message: str, request_id: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}, "request_id": request_id}
 
 
 def _request_id(context: Any) -> str:

@@ -74,8 +74,23 @@ class Settings(BaseSettings):
     )
     members: tuple[MemberAccount, ...] = Field(min_length=1)
     transfer_ttl_hours: int = Field(default=72, ge=1, le=720)
+    min_ttl_seconds: int = Field(default=300, ge=1)
+    max_ttl_hours: int = Field(default=168, ge=1, le=720)
+    accept_lease_seconds: int = Field(default=900, ge=30, le=86400)
+    notification_retry_seconds: int = Field(default=60, ge=1, le=86400)
+    sweep_batch_size: int = Field(default=100, ge=1, le=1000)
     agency_session_seconds: int = Field(default=3600, ge=900, le=86400)
     http_timeout_seconds: float = Field(default=30.0, gt=0, le=120)
+
+    @model_validator(mode="after")
+    def _ttl_bounds_hold(self) -> Settings:
+        default = self.transfer_ttl_hours * 3600
+        if not self.min_ttl_seconds <= default <= self.max_ttl_hours * 3600:
+            raise ValueError(
+                "transfer_ttl_hours must lie between min_ttl_seconds and max_ttl_hours"
+            )
+
+        return self
 
     @model_validator(mode="after")
     def _members_are_unique(self) -> Settings:

@@ -11,6 +11,7 @@ tree where they are caught, with ``raise ... from exc``.
     ├── InvalidRequest                 invalid_request           400
     ├── UnknownAccount                 unknown_account           400
     ├── ApprovalDenied                 invalid_approval_token    403
+    ├── NotPermitted                   not_permitted             403
     ├── TransferNotFound               transfer_not_found        404
     ├── InvalidState                   invalid_state             409
     │   └── TransferExpired            expired                   409
@@ -70,6 +71,13 @@ class ApprovalDenied(TransferError):
     """The approval token does not match the transfer it was presented for."""
 
     code = "invalid_approval_token"
+    status = 403
+
+
+class NotPermitted(TransferError):
+    """The caller's account may not take this action on the transfer."""
+
+    code = "not_permitted"
     status = 403
 
 

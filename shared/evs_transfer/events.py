@@ -101,6 +101,18 @@ class SmnEvent(BaseModel):
     record: list[SmnRecord] = Field(min_length=1)
 
 
+class TimerEvent(BaseModel):
+    """A TIMER trigger event; ``user_event`` is the trigger's text, often empty."""
+
+    model_config = ConfigDict(extra="allow")
+
+    trigger_type: str = Field(pattern="^TIMER$")
+    trigger_name: str = Field(min_length=1)
+    time: str = ""
+    version: str = ""
+    user_event: str = ""
+
+
 def trigger_kind(event: Any) -> str:
     """Tell which trigger sent ``event``: ``apig``, ``smn``, ``timer`` or ``unknown``."""
     if not isinstance(event, Mapping):

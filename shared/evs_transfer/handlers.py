@@ -1,9 +1,10 @@
-"""The two functions' entry points: which trigger does what.
+"""The three functions' entry points: which trigger does what.
 
-``create_transfer`` answers ``POST /transfers`` and ``GET /transfers/{transfer_id}`` over
-APIG, and transfer requests published to the requests topic. ``accept_transfer`` answers
-``POST /transfers/{transfer_id}/approval`` over APIG, and approvals published to the
-approvals topic.
+``create_transfer`` serves the source account: ``POST /transfers``, ``GET /transfers``,
+``GET /transfers/{transfer_id}`` and ``POST /transfers/{transfer_id}/cancel`` over APIG,
+and requests and cancellations published to the requests topic. ``accept_transfer`` serves
+the target account: ``POST /transfers/{transfer_id}/approval`` over APIG and approvals
+published to the approvals topic. ``sweep_transfers`` runs on a TIMER trigger.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from typing import Any
 from evs_transfer.app import current_app
 from evs_transfer.boundary import Route, handle
 from evs_transfer.errors import InvalidRequest
-from evs_transfer.events import ApigEvent, SmnRecord, parse, smn_payload
+from evs_transfer.events import ApigEvent, SmnRecord, TimerEvent, parse, smn_payload
 from evs_transfer.logs import get_logger
-from evs_transfer.models import Approval, TransferRequest
+from evs_transfer.models import Approval, Cancellation, TransferQuery, TransferRequest
 from evs_transfer.workflow import Caller
 
 log = get_logger()
+
+Answer = tuple[int, dict[str, Any]]
 
 
 def create_transfer(event: Any, context: Any) -> Any:
@@ -26,7 +29,7 @@ def create_transfer(event: Any, context: Any) -> Any:
 
     def post_transfer(
         apig: ApigEvent, _params: dict[str, str], request_id: str
-    ) -> tuple[int, dict[str, Any]]:
+    ) -> Answer:
         request = parse(TransferRequest, apig.json_body(), what="transfer request")
         # TODO(#6): the caller's claim to speak for source_account is trusted until the API
         # authenticates callers (IAM identity of the request) and binds them to the account.
@@ -44,28 +47,48 @@ def create_transfer(event: Any, context: Any) -> Any:
 
         return 201, {"transfer": record.public_view()}
 
-    def get_transfer(
-        _apig: ApigEvent, params: dict[str, str], _request_id: str
-    ) -> tuple[int, dict[str, Any]]:
-        app = current_app()
-        record = app.store.get(params["transfer_id"])
+    def list_transfers(apig: ApigEvent, _params: dict[str, str], _rid: str) -> Answer:
+        query = parse(TransferQuery, apig.queryStringParameters or {}, what="query")
+        records = current_app().service(context).find(query)
+
+        return 200, {"transfers": [record.public_view() for record in records]}
+
+    def get_transfer(_apig: ApigEvent, params: dict[str, str], _rid: str) -> Answer:
+        view = current_app().service(context).status(params["transfer_id"])
+
+        return 200, {"transfer": view}
+
+    def post_cancel(apig: ApigEvent, params: dict[str, str], request_id: str) -> Answer:
+        body = _object(apig.json_body(), params["transfer_id"])
+        cancellation = parse(Cancellation, body, what="cancellation")
+        caller = Caller(actor=f"http:{cancellation.requester}", request_id=request_id)
+        record = current_app().service(context).cancel(cancellation, caller)
 
         return 200, {"transfer": record.public_view()}
 
     def on_request(record: SmnRecord, request_id: str) -> dict[str, Any]:
         app = current_app()
         _require_topic(record, app.settings.requests_topic_urn)
-        request = parse(TransferRequest, smn_payload(record), what="transfer request")
-        caller = Caller(
-            actor=f"smn:{request.requester}", request_id=request_id, channel="smn"
-        )
+        document = smn_payload(record)
+        if isinstance(document, dict) and document.get("action") == "cancel":
+            body = {key: value for key, value in document.items() if key != "action"}
+            cancellation = parse(Cancellation, body, what="cancellation")
+            caller = _smn_caller(cancellation.requester, record, request_id)
+            cancelled = app.service(context).cancel(cancellation, caller)
+            return {"transfer": cancelled.public_view()}
+        if isinstance(document, dict) and document.get("action") == "request":
+            document = {k: v for k, v in document.items() if k != "action"}
+        request = parse(TransferRequest, document, what="transfer request")
+        caller = _smn_caller(request.requester, record, request_id)
         created = app.service(context).create(request, caller)
 
         return {"transfer": created.public_view()}
 
     routes = [
         Route("POST", "/transfers", post_transfer),
+        Route("GET", "/transfers", list_transfers),
         Route("GET", "/transfers/{transfer_id}", get_transfer),
+        Route("POST", "/transfers/{transfer_id}/cancel", post_cancel),
     ]
 
     return handle(
@@ -78,15 +101,9 @@ def accept_transfer(event: Any, context: Any) -> Any:
 
     def post_approval(
         apig: ApigEvent, params: dict[str, str], request_id: str
-    ) -> tuple[int, dict[str, Any]]:
-        body = apig.json_body()
-        if not isinstance(body, dict):
-            raise InvalidRequest(
-                "the approval must be a JSON object", details=[{"field": "body"}]
-            )
-        approval = parse(
-            Approval, {**body, "transfer_id": params["transfer_id"]}, what="approval"
-        )
+    ) -> Answer:
+        body = _object(apig.json_body(), params["transfer_id"])
+        approval = parse(Approval, body, what="approval")
         caller = Caller(
             actor=f"http:{approval.approver or 'target'}", request_id=request_id
         )
@@ -98,11 +115,7 @@ def accept_transfer(event: Any, context: Any) -> Any:
         app = current_app()
         _require_topic(record, app.settings.approvals_topic_urn)
         approval = parse(Approval, smn_payload(record), what="approval")
-        caller = Caller(
-            actor=f"smn:{approval.approver or 'target'}:{record.smn.message_id}",
-            request_id=request_id,
-            channel="smn",
-        )
+        caller = _smn_caller(approval.approver or "target", record, request_id)
         decided = app.service(context).decide(approval, caller)
 
         return {"transfer": decided.public_view()}
@@ -111,6 +124,40 @@ def accept_transfer(event: Any, context: Any) -> Any:
 
     return handle(
         event, context, function="accept_transfer", routes=routes, on_smn=on_approval
+    )
+
+
+def sweep_transfers(event: Any, context: Any) -> Any:
+    """Handle the sweep-function's TIMER trigger."""
+
+    def on_timer(timer: TimerEvent, request_id: str) -> dict[str, Any]:
+        caller = Caller(
+            actor=f"timer:{timer.trigger_name}", request_id=request_id, channel="timer"
+        )
+
+        return {"sweep": current_app().service(context).sweep(caller)}
+
+    return handle(event, context, function="sweep_transfers", on_timer=on_timer)
+
+
+def _object(body: Any, transfer_id: str) -> dict[str, Any]:
+    # The path names the transfer; a body that names another one is a client mistake.
+    if not isinstance(body, dict):
+        raise InvalidRequest(
+            "the body must be a JSON object", details=[{"field": "body"}]
+        )
+    if body.get("transfer_id", transfer_id) != transfer_id:
+        raise InvalidRequest(
+            "the body names another transfer than the path",
+            details=[{"field": "transfer_id"}],
+        )
+
+    return {**body, "transfer_id": transfer_id}
+
+
+def _smn_caller(who: str, record: SmnRecord, request_id: str) -> Caller:
+    return Caller(
+        actor=f"smn:{who}:{record.smn.message_id}", request_id=request_id, channel="smn"
     )
 
 

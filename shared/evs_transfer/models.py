@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictBool
 
 VOLUME_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 TRANSFER_ID_PATTERN = r"^[0-9a-f]{32}$"
@@ -34,7 +34,8 @@ class TransferRequest(BaseModel):
     """What account A asks for: move ``volume_id`` from ``source_account`` to ``target_account``.
 
     ``name`` becomes the EVS transfer's name (a default naming the record is used when it is
-    empty); ``dry_run`` runs every check and creates nothing.
+    empty); ``ttl_seconds`` shortens or lengthens the offer within the deployment's
+    bounds; ``dry_run`` runs every check and creates nothing.
     """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -45,7 +46,31 @@ class TransferRequest(BaseModel):
     requester: str = Field(min_length=1, max_length=128)
     reason: str = Field(default="", max_length=1024)
     name: str = Field(default="", max_length=255)
-    dry_run: bool = False
+    ttl_seconds: int | None = Field(default=None, ge=1, le=365 * 86400)
+    dry_run: StrictBool = False
+
+
+class Cancellation(BaseModel):
+    """The source account takes its offer back before the target has decided."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    transfer_id: str = Field(pattern=TRANSFER_ID_PATTERN)
+    source_account: str = Field(min_length=1, max_length=64)
+    requester: str = Field(min_length=1, max_length=128)
+    reason: str = Field(default="", max_length=1024)
+
+
+class TransferQuery(BaseModel):
+    """Filters of ``GET /transfers``; every one is optional."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    state: TransferState | None = None
+    volume_id: str | None = Field(default=None, pattern=VOLUME_ID_PATTERN)
+    target: str | None = Field(default=None, min_length=1, max_length=64)
+    source: str | None = Field(default=None, min_length=1, max_length=64)
+    limit: int = Field(default=50, ge=1, le=200)
 
 
 class Decision(str, enum.Enum):
@@ -137,6 +162,8 @@ class TransferRecord(BaseModel):
 
     ``auth_key_ciphertext`` is KMS ciphertext bound to this record; the plain ``auth_key``
     never appears here. ``approval_token_hash`` is a SHA-256 digest of the token.
+    ``evs_transfer_open`` stays true while the EVS transfer may still exist, so that a
+    record that ended before its EVS transfer was deleted is finished by the sweep.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -156,6 +183,7 @@ class TransferRecord(BaseModel):
     requester: str
     reason: str = ""
     evs_transfer_id: str | None = None
+    evs_transfer_open: bool = False
     auth_key_ciphertext: str | None = Field(default=None, repr=False)
     kms_key_id: str | None = None
     approval_token_hash: str | None = Field(default=None, repr=False)
@@ -164,18 +192,28 @@ class TransferRecord(BaseModel):
     expires_at: dt.datetime
     failure_code: str | None = None
     failure_reason: str | None = None
+    checked_at: dt.datetime | None = None
     findings: list[dict[str, Any]] = Field(default_factory=list)
 
     def public_view(self) -> dict[str, Any]:
         """Return the record as callers may see it: no ciphertext, no token hash."""
         return self.model_dump(
             mode="json",
-            exclude={"auth_key_ciphertext", "approval_token_hash", "version"},
+            exclude={
+                "auth_key_ciphertext",
+                "approval_token_hash",
+                "version",
+                "evs_transfer_open",
+            },
         )
 
 
 class AuditEvent(BaseModel):
-    """One append-only entry of a transfer's history."""
+    """One append-only entry of a transfer's history.
+
+    ``to_state`` is None for an event that changed nothing (a refused approval, a
+    notification sent again); ``from_state`` is None for the event that made the record.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -187,3 +225,27 @@ class AuditEvent(BaseModel):
     to_state: TransferState | None
     reason: str = ""
     request_id: str = ""
+
+
+class NoticeKind(str, enum.Enum):
+    """What a notification tells; each kind has its own text and JSON ``type``."""
+
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    FAILED = "failed"
+    REFUSED = "refused"
+
+
+class Notice(BaseModel):
+    """One notification to send to a member account's topic, queued in the outbox."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    transfer_id: str
+    kind: NoticeKind
+    account: str
+    reason: str = ""

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from evs_transfer.config import Settings
-from evs_transfer.models import TransferRecord
+from evs_transfer.models import Notice, NoticeKind, TransferRecord
 
 JSON_PROTOCOLS = ("http", "https", "functionstage", "functiongraph")
 
@@ -137,6 +137,95 @@ def refused(record: TransferRecord) -> tuple[str, dict[str, str]]:
     document = {"type": "transfer.refused", "transfer": _facts(record)}
 
     return subject, _messages(text, document)
+
+
+def cancelled(record: TransferRecord, reason: str) -> tuple[str, dict[str, str]]:
+    """Return the subject and messages telling the target the offer was taken back."""
+    disk = record.volume_name or record.volume_id
+    subject = f"EVS disk {disk} offer cancelled by {record.source_account}"
+    text = "\n".join(
+        [
+            f"Account {record.source_account} cancelled its offer of the EVS disk",
+            f"{record.volume_name or '(no name)'} ({record.volume_id}) to your account.",
+            f"Reason: {quoted(reason) if reason else '(none given)'}",
+            "The approval token of this offer no longer works; nothing is left to do.",
+            f"Transfer: {record.id}",
+        ]
+    )
+    document = {
+        "type": "transfer.cancelled",
+        "transfer": _facts(record),
+        "reason": reason,
+    }
+
+    return subject, _messages(text, document)
+
+
+def expired(record: TransferRecord) -> tuple[str, dict[str, str]]:
+    """Return the subject and messages telling both sides an offer ran out."""
+    disk = record.volume_name or record.volume_id
+    subject = f"EVS disk {disk} offer to {record.target_account} expired"
+    text = "\n".join(
+        [
+            f"Nobody decided on the offer of the EVS disk {disk} ({record.volume_id})",
+            f"from {record.source_account} to {record.target_account} before",
+            f"{record.expires_at:%Y-%m-%d %H:%M} UTC. The offer is closed and the disk",
+            f"stays with {record.source_account}; ask for a new transfer to try again.",
+            f"Transfer: {record.id}",
+        ]
+    )
+    document = {"type": "transfer.expired", "transfer": _facts(record)}
+
+    return subject, _messages(text, document)
+
+
+def failed(record: TransferRecord, reason: str) -> tuple[str, dict[str, str]]:
+    """Return the subject and messages telling both sides a transfer cannot complete."""
+    disk = record.volume_name or record.volume_id
+    subject = f"EVS disk {disk} transfer to {record.target_account} failed"
+    text = "\n".join(
+        [
+            f"The transfer of the EVS disk {disk} ({record.volume_id}) from",
+            f"{record.source_account} to {record.target_account} cannot complete.",
+            f"Reason: {quoted(reason) if reason else '(none given)'}",
+            "The broker has closed it; ask for a new transfer once the cause is fixed.",
+            f"Transfer: {record.id}",
+        ]
+    )
+    document = {"type": "transfer.failed", "transfer": _facts(record), "reason": reason}
+
+    return subject, _messages(text, document)
+
+
+def render(
+    notice: Notice,
+    record: TransferRecord,
+    settings: Settings,
+    token: SecretStr | None = None,
+) -> tuple[str, dict[str, str]]:
+    """Return the subject and messages of a queued notice about ``record``.
+
+    Raises:
+        ValueError: An offer without its approval token (only the offer carries one).
+    """
+    if notice.kind is NoticeKind.OFFERED:
+        if token is None:
+            raise ValueError("an offer needs its approval token")
+        return offer(record, token, settings)
+    if notice.kind in (NoticeKind.REJECTED, NoticeKind.CANCELLED, NoticeKind.FAILED):
+        with_reason = {
+            NoticeKind.REJECTED: rejected,
+            NoticeKind.CANCELLED: cancelled,
+            NoticeKind.FAILED: failed,
+        }[notice.kind]
+        return with_reason(record, notice.reason)
+    plain = {
+        NoticeKind.ACCEPTED: accepted,
+        NoticeKind.EXPIRED: expired,
+        NoticeKind.REFUSED: refused,
+    }[notice.kind]
+
+    return plain(record)
 
 
 def quoted(text: str, limit: int = 300) -> str:

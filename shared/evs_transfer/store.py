@@ -15,7 +15,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from evs_transfer.errors import InvalidState, TransferNotFound
-from evs_transfer.models import AuditEvent, TransferRecord, TransferState
+from evs_transfer.models import (
+    AuditEvent,
+    Notice,
+    TransferQuery,
+    TransferRecord,
+    TransferState,
+)
 
 metadata = sa.MetaData()
 
@@ -37,6 +43,7 @@ transfers = sa.Table(
     sa.Column("requester", sa.String(128), nullable=False),
     sa.Column("reason", sa.String(1024), nullable=False),
     sa.Column("evs_transfer_id", sa.String(64)),
+    sa.Column("evs_transfer_open", sa.Boolean, nullable=False, default=False),
     sa.Column("auth_key_ciphertext", sa.Text),
     sa.Column("kms_key_id", sa.String(128)),
     sa.Column("approval_token_hash", sa.String(64)),
@@ -45,6 +52,8 @@ transfers = sa.Table(
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
     sa.Column("failure_code", sa.String(64)),
     sa.Column("failure_reason", sa.String(1024)),
+    # When the sweep last compared the record with the cloud; it checks the stalest first.
+    sa.Column("checked_at", sa.DateTime(timezone=True)),
     sa.Column("findings", sa.JSON, nullable=False, default=list),
 )
 
@@ -60,6 +69,26 @@ transfer_events = sa.Table(
     sa.Column("to_state", sa.String(32)),
     sa.Column("reason", sa.String(1024), nullable=False),
     sa.Column("request_id", sa.String(128), nullable=False),
+)
+
+# The outbox of notifications: written in the same transaction as the transition that
+# causes them, sent right after, and sent again by the sweep when that failed. Rows hold
+# what to say and to whom, never the text: offers are rendered, with a token, at sending.
+notices = sa.Table(
+    "notices",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("transfer_id", sa.String(32), nullable=False, index=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("account", sa.String(64), nullable=False),
+    sa.Column("reason", sa.String(1024), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False, index=True),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("last_error", sa.String(255)),
+    sa.Column("message_id", sa.String(64)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("due_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("sent_at", sa.DateTime(timezone=True)),
 )
 
 OPEN_STATES = (TransferState.PENDING_APPROVAL, TransferState.ACCEPTING)
@@ -101,11 +130,22 @@ class TransferStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def insert(self, record: TransferRecord, event: AuditEvent) -> None:
-        """Store a new record together with its first audit event."""
+    @property
+    def engine(self) -> Engine:
+        """The engine the store writes through (shared with the outbox)."""
+        return self._engine
+
+    def insert(
+        self,
+        record: TransferRecord,
+        event: AuditEvent,
+        notices: Iterable[Notice] = (),
+    ) -> None:
+        """Store a new record with its first audit event and the notices it causes."""
         with self._engine.begin() as conn:
             conn.execute(transfers.insert().values(**_row(record)))
             conn.execute(transfer_events.insert().values(**_event_row(event)))
+            _queue(conn, notices, event.at)
 
     def get(self, transfer_id: str) -> TransferRecord:
         """Return the record with ``transfer_id``.
@@ -141,8 +181,12 @@ class TransferStore:
         new_state: TransferState,
         event: AuditEvent,
         changes: Mapping[str, Any] | None = None,
+        notices: Iterable[Notice] = (),
     ) -> TransferRecord:
         """Move a record to ``new_state`` if, and only if, it is in one of ``expected``.
+
+        The audit event and the notices are written in the same transaction, so a
+        transition is never without its history or its notifications.
 
         Raises:
             TransferNotFound: There is no such record.
@@ -163,6 +207,7 @@ class TransferStore:
             )
             if result.rowcount == 1:
                 conn.execute(transfer_events.insert().values(**_event_row(event)))
+                _queue(conn, notices, event.at)
         if result.rowcount != 1:
             current = self.get(transfer_id).state
             raise InvalidState(
@@ -171,6 +216,80 @@ class TransferStore:
             )
 
         return self.get(transfer_id)
+
+    def update(
+        self, transfer_id: str, state: TransferState, changes: Mapping[str, Any]
+    ) -> bool:
+        """Change fields of a record that is still in ``state``, without a transition.
+
+        Returns:
+            Whether the record was in ``state`` and so was changed.
+        """
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                transfers.update()
+                .where(transfers.c.id == transfer_id, transfers.c.state == state.value)
+                .values(**_clip(changes), version=transfers.c.version + 1)
+            )
+
+        return bool(result.rowcount == 1)
+
+    def find(self, query: TransferQuery) -> list[TransferRecord]:
+        """Return the records matching every filter of ``query``, newest first."""
+        statement = sa.select(transfers)
+        filters = {
+            transfers.c.state: query.state.value if query.state else None,
+            transfers.c.volume_id: query.volume_id,
+            transfers.c.target_account: query.target,
+            transfers.c.source_account: query.source,
+        }
+        for column, value in filters.items():
+            if value is not None:
+                statement = statement.where(column == value)
+        statement = statement.order_by(transfers.c.created_at.desc()).limit(query.limit)
+
+        return self._records(statement)
+
+    def due(
+        self, state: TransferState, column: str, before: dt.datetime, limit: int
+    ) -> list[TransferRecord]:
+        """Return up to ``limit`` records in ``state`` whose ``column`` is before a time.
+
+        The sweep's work lists: offers past ``expires_at``, accepts whose ``updated_at``
+        is older than their lease.
+        """
+        statement = (
+            sa.select(transfers)
+            .where(transfers.c.state == state.value, transfers.c[column] < before)
+            .order_by(transfers.c[column])
+            .limit(limit)
+        )
+
+        return self._records(statement)
+
+    def unfinished(self, limit: int) -> list[TransferRecord]:
+        """Return records whose EVS transfer may still exist, oldest change first.
+
+        Pending records are among them (their EVS transfer is checked for changes made
+        outside the broker), and so are ended ones whose EVS transfer was not deleted.
+        """
+        statement = (
+            sa.select(transfers)
+            .where(
+                transfers.c.evs_transfer_open.is_(True),
+                transfers.c.state != TransferState.ACCEPTING.value,
+            )
+            .order_by(transfers.c.checked_at.is_not(None), transfers.c.checked_at)
+            .limit(limit)
+        )
+
+        return self._records(statement)
+
+    def _records(self, statement: sa.Select[Any]) -> list[TransferRecord]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(statement).all()
+
+        return [_record(dict(row._mapping)) for row in rows]
 
     def record_event(self, event: AuditEvent) -> None:
         """Append an audit event that changes no state (for example a refused attempt)."""
@@ -203,6 +322,25 @@ def _clip(values: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _queue(conn: sa.Connection, queued: Iterable[Notice], now: dt.datetime) -> None:
+    rows = [
+        {
+            **notice.model_dump(mode="json"),
+            "state": "pending",
+            "attempts": 0,
+            "created_at": now,
+            "due_at": now,
+        }
+        for notice in queued
+    ]
+    if rows:
+        conn.execute(notices.insert(), _clip_all(rows))
+
+
+def _clip_all(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [_clip(row) for row in rows]
+
+
 def _row(record: TransferRecord) -> dict[str, Any]:
     row = record.model_dump()
     row["state"] = record.state.value
@@ -212,8 +350,9 @@ def _row(record: TransferRecord) -> dict[str, Any]:
 
 def _record(mapping: Mapping[str, Any]) -> TransferRecord:
     data = dict(mapping)
-    for column in ("created_at", "updated_at", "expires_at"):
-        data[column] = _aware(data[column])
+    for column in ("created_at", "updated_at", "expires_at", "checked_at"):
+        if data[column] is not None:
+            data[column] = _aware(data[column])
 
     return TransferRecord.model_validate(data)
 

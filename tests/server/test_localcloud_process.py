@@ -37,7 +37,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def server_url(tmp_path: Path) -> Iterator[str]:
-    for name in ("create_transfer", "accept_transfer"):
+    for name in (function.name for function in load_world(DEMO).functions):
         (tmp_path / "functions" / name).mkdir(parents=True)
         (tmp_path / "functions" / name / "index.py").write_text(STUB, encoding="utf-8")
     command = [

@@ -1,4 +1,4 @@
-"""Admin handlers: reset, seed, outbox, calls, invocations, confirmations, faults."""
+"""Admin handlers: reset, seed, outbox, calls, invocations, timers, confirmations, faults."""
 
 from __future__ import annotations
 
@@ -80,6 +80,18 @@ class AdminResponses:
         invocations = [invocation.to_dict() for invocation in self._cloud.invocations]
 
         return Reply(200, {"invocations": invocations})
+
+    def fire_timer(self, ctx: RequestContext) -> Reply:
+        """Fire a timer trigger now; answer with the invocation it caused."""
+        name = ctx.params["trigger_name"]
+        try:
+            invocation = self._cloud.fire_timer(name)
+        except KeyError:
+            raise CloudError(
+                404, "LocalCloud.0404", f"no timer trigger named {name}"
+            ) from None
+
+        return Reply(200, {"invocation": invocation.to_dict()})
 
     def confirm_subscription(self, ctx: RequestContext) -> Reply:
         """Confirm an email/HTTP(S) subscription, as its confirmation link would."""

@@ -42,6 +42,7 @@ def admin_routes(cloud: LocalCloud) -> list[Route]:
             "confirm_subscription",
             r.confirm_subscription,
         ),
+        route("POST", "/timers/{trigger_name}/fire", "fire_timer", r.fire_timer),
         route("GET", "/faults", "list_faults", r.list_faults),
         route("POST", "/faults", "add_fault", r.add_fault),
         route("DELETE", "/faults", "clear_faults", r.clear_faults),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -65,3 +65,20 @@ class FunctionInvoker(Protocol):
 
     def invoke_async(self, function_urn: str, event: dict[str, Any]) -> None:
         """Queue an asynchronous invocation; raises ``KeyError`` for an unknown URN."""
+
+
+class TimerTrigger(BaseModel):
+    """A TIMER trigger of a function, as ``huaweicloud_fgs_function_trigger`` declares it.
+
+    localcloud keeps no clock-driven schedule: a timer fires when it is asked to (the admin
+    API or :meth:`localcloud.cloud.LocalCloud.fire_timer`), with the event the platform
+    would send. ``schedule`` is kept so that worlds read like the deployment.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+    function: str
+    schedule_type: Literal["Rate", "Cron"] = "Rate"
+    schedule: str = "10m"
+    user_event: str = ""

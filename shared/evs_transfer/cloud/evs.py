@@ -13,6 +13,7 @@ from huaweicloudsdkevs.v2 import (
     CinderCreateVolumeTransferRequestBody,
     CinderDeleteVolumeTransferRequest,
     CinderListQuotasRequest,
+    CinderShowVolumeTransferRequest,
     CreateVolumeTransferOption,
     ListSnapshotsRequest,
     ShowVolumeRequest,
@@ -119,6 +120,24 @@ class Evs:
                 CinderAcceptVolumeTransferRequest(transfer_id=transfer_id, body=body)
             ),
         )
+
+    def transfer_exists(self, transfer_id: str) -> bool:
+        """Tell whether this project still has the pending transfer (404 once it ended)."""
+        try:
+            call(
+                SERVICE,
+                "CinderShowVolumeTransfer",
+                lambda: self._client.cinder_show_volume_transfer(
+                    CinderShowVolumeTransferRequest(transfer_id=transfer_id)
+                ),
+                read=True,
+            )
+        except CloudRejected as exc:
+            if exc.http_status == 404:
+                return False
+            raise
+
+        return True
 
     def delete_transfer(self, transfer_id: str) -> bool:
         """Delete a pending transfer; return False when EVS no longer knows it (404)."""

@@ -1,23 +1,34 @@
-"""The transfer workflow: offer a disk, then accept or reject the offer.
+"""The transfer workflow: offer a disk, then accept, reject, cancel or let it expire.
 
 ``create`` checks the disk, creates the EVS transfer in the source account, seals its
 ``auth_key`` with KMS to this record, stores the record and offers the disk to the target
 account. ``decide`` checks an approval against the record, then either accepts the transfer
-in the target account (decrypting the ``auth_key`` only there) or deletes it.
+in the target account (decrypting the ``auth_key`` only there) or deletes it. ``cancel``
+lets the source take its offer back; ``sweep`` does on a timer what nobody waits for.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from evs_transfer.cloud.accounts import Cloud
 from evs_transfer.config import Settings
-from evs_transfer.models import Approval, TransferRecord, TransferRequest
+from evs_transfer.models import (
+    Approval,
+    AuditEvent,
+    Cancellation,
+    TransferQuery,
+    TransferRecord,
+    TransferRequest,
+)
 from evs_transfer.store import TransferStore, utcnow
+from evs_transfer.workflow.cancel import CancelTransfer
 from evs_transfer.workflow.common import Caller, Steps, auth_key_aad
 from evs_transfer.workflow.create import Checked, CreateTransfer
 from evs_transfer.workflow.decide import DecideTransfer
+from evs_transfer.workflow.sweep import SweepTransfers
 
 __all__ = ["Caller", "Checked", "TransferService", "auth_key_aad"]
 
@@ -32,23 +43,46 @@ class TransferService:
         cloud: Cloud,
         clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
-        steps = Steps(settings=settings, store=store, cloud=cloud, clock=clock)
-        self._create = CreateTransfer(steps)
-        self._decide = DecideTransfer(steps)
+        self._steps = Steps(settings=settings, store=store, cloud=cloud, clock=clock)
         self._store = store
 
     def get(self, transfer_id: str) -> TransferRecord:
         """Return a transfer record; raises ``TransferNotFound`` when there is none."""
         return self._store.get(transfer_id)
 
+    def status(self, transfer_id: str) -> dict[str, Any]:
+        """Return a transfer as callers see it, with its history and notifications."""
+        record = self._store.get(transfer_id)
+        view = record.public_view()
+        view["events"] = [_event_view(e) for e in self._store.events(transfer_id)]
+        view["notifications"] = self._steps.outbox.of_transfer(transfer_id)
+
+        return view
+
+    def find(self, query: TransferQuery) -> list[TransferRecord]:
+        """Return the transfers matching ``query``, newest first."""
+        return self._store.find(query)
+
     def check(self, request: TransferRequest) -> Checked:
         """Run every rule against a request and create nothing (a dry run)."""
-        return self._create.check(request)
+        return CreateTransfer(self._steps).check(request)
 
     def create(self, request: TransferRequest, caller: Caller) -> TransferRecord:
         """Offer a disk to the target account (see :class:`CreateTransfer`)."""
-        return self._create.create(request, caller)
+        return CreateTransfer(self._steps).create(request, caller)
 
     def decide(self, approval: Approval, caller: Caller) -> TransferRecord:
         """Apply the target's decision to a pending transfer (see :class:`DecideTransfer`)."""
-        return self._decide.decide(approval, caller)
+        return DecideTransfer(self._steps).decide(approval, caller)
+
+    def cancel(self, cancellation: Cancellation, caller: Caller) -> TransferRecord:
+        """Take a pending offer back (see :class:`CancelTransfer`)."""
+        return CancelTransfer(self._steps).cancel(cancellation, caller)
+
+    def sweep(self, caller: Caller) -> dict[str, int]:
+        """Expire, reconcile, clean up and re-notify (see :class:`SweepTransfers`)."""
+        return SweepTransfers(self._steps).sweep(caller)
+
+
+def _event_view(event: AuditEvent) -> dict[str, Any]:
+    return event.model_dump(mode="json")

@@ -1,22 +1,39 @@
-"""What every step of the workflow shares: who acts, the audit trail, notifications."""
+"""What every step of the workflow shares: who acts, the audit trail, notifications.
+
+Every state change goes through :meth:`Steps.transition`, a compare-and-set in the store
+that writes the audit event and the notices it causes in one transaction. Notices are then
+delivered right away; what fails to publish stays due in the outbox for the sweep.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Mapping
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Literal
 
+from pydantic import SecretStr
+
+from evs_transfer import notifications
 from evs_transfer.cloud.accounts import Cloud
 from evs_transfer.config import MemberAccount, Settings
-from evs_transfer.errors import CloudError
+from evs_transfer.errors import CloudError, UnknownAccount
 from evs_transfer.logs import get_logger
-from evs_transfer.models import AuditEvent, TransferRecord, TransferState
+from evs_transfer.models import (
+    AuditEvent,
+    Notice,
+    NoticeKind,
+    TransferRecord,
+    TransferState,
+)
+from evs_transfer.outbox import Outbox
 from evs_transfer.store import TransferStore
+from evs_transfer.tokens import new_approval_token, token_digest
 
 log = get_logger()
 
-Channel = Literal["http", "smn"]
+Channel = Literal["http", "smn", "timer"]
 DeleteOutcome = Literal["deleted", "gone", "failed"]
 
 
@@ -43,6 +60,11 @@ class Steps:
     cloud: Cloud
     clock: Callable[[], dt.datetime]
 
+    @property
+    def outbox(self) -> Outbox:
+        """The notification outbox, in the store's database."""
+        return Outbox(self.store.engine)
+
     def event(
         self,
         record: TransferRecord,
@@ -68,9 +90,26 @@ class Steps:
             request_id=caller.request_id,
         )
 
-    def insert(self, record: TransferRecord, event: AuditEvent) -> None:
-        """Store a new record with its first audit event."""
-        self.store.insert(record, event)
+    def notice(
+        self, record: TransferRecord, kind: NoticeKind, *accounts: str, reason: str = ""
+    ) -> list[Notice]:
+        """Return one notice of ``kind`` about ``record`` per distinct account."""
+        return [
+            Notice(
+                id=uuid.uuid4().hex,
+                transfer_id=record.id,
+                kind=kind,
+                account=account,
+                reason=reason,
+            )
+            for account in dict.fromkeys(accounts)
+        ]
+
+    def insert(
+        self, record: TransferRecord, event: AuditEvent, notices: Iterable[Notice] = ()
+    ) -> None:
+        """Store a new record with its first audit event and the notices it causes."""
+        self.store.insert(record, event, notices)
         _audit(event)
 
     def transition(
@@ -83,8 +122,43 @@ class Steps:
         *,
         reason: str = "",
         changes: Mapping[str, object] | None = None,
+        notices: Sequence[Notice] = (),
     ) -> TransferRecord:
-        """Move ``record`` from ``expected`` to ``new_state``, or raise ``InvalidState``."""
+        """Move ``record`` from ``expected`` to ``new_state``, or raise ``InvalidState``.
+
+        The notices are queued with the transition and sent once it has been made.
+        """
+        updated = self.queue_transition(
+            record,
+            caller,
+            action,
+            expected,
+            new_state,
+            reason=reason,
+            changes=changes,
+            notices=notices,
+        )
+        self.deliver(updated, notices)
+
+        return updated
+
+    def queue_transition(
+        self,
+        record: TransferRecord,
+        caller: Caller,
+        action: str,
+        expected: TransferState,
+        new_state: TransferState,
+        *,
+        reason: str = "",
+        changes: Mapping[str, object] | None = None,
+        notices: Sequence[Notice] = (),
+    ) -> TransferRecord:
+        """Like :meth:`transition`, but leave the notices queued for the caller to send.
+
+        For callers that first bring the cloud in line (delete the EVS transfer), so that
+        what the parties are told is already true.
+        """
         event = self.event(record, caller, action, new_state, reason)
         updated = self.store.transition(
             record.id,
@@ -92,6 +166,7 @@ class Steps:
             new_state=new_state,
             event=event,
             changes=changes,
+            notices=notices,
         )
         _audit(event)
 
@@ -102,64 +177,118 @@ class Steps:
         self.store.record_event(event)
         _audit(event)
 
-    def notify(
+    def deliver(
         self,
         record: TransferRecord,
-        member: MemberAccount,
-        subject: str,
-        messages: dict[str, str],
+        notices: Iterable[Notice],
+        token: SecretStr | None = None,
     ) -> None:
-        """Publish to ``member``'s topic; a failure is logged, never raised."""
-        if not member.notification_topic_urn:
+        """Publish queued notices that nobody else is sending; failures stay queued."""
+        retry = dt.timedelta(seconds=self.settings.notification_retry_seconds)
+        for notice in notices:
+            if self.outbox.claim(notice.id, self.clock(), retry):
+                self._publish(record, notice, token, retry)
+
+    def _publish(
+        self,
+        record: TransferRecord,
+        notice: Notice,
+        token: SecretStr | None,
+        retry: dt.timedelta,
+    ) -> None:
+        member = self._member(notice.account)
+        if member is None or not member.notification_topic_urn:
             log.warning(
-                "notification.skipped", transfer_id=record.id, account=member.name
+                "notification.skipped", transfer_id=record.id, account=notice.account
             )
+            self.outbox.failed(notice.id, "the account has no topic", None)
             return
+        if notice.kind is NoticeKind.OFFERED and token is None:
+            token = self._new_token(record)
+            if token is None:
+                self.outbox.failed(notice.id, "the offer is no longer open", None)
+                return
+        subject, messages = notifications.render(notice, record, self.settings, token)
         try:
             message_id = self.cloud.smn().publish(
                 member.notification_topic_urn, subject=subject, messages=messages
             )
         except CloudError as exc:
-            # TODO(#4): the sweep re-sends failed notifications until then; the record stays.
+            self.outbox.failed(notice.id, exc.message, self.clock() + retry)
             log.error(
                 "notification.failed",
                 transfer_id=record.id,
                 account=member.name,
+                kind=notice.kind.value,
                 error_code=exc.error_code,
             )
             return
+        self.outbox.sent(notice.id, self.clock(), message_id)
         log.info(
             "notification.sent",
             transfer_id=record.id,
             account=member.name,
+            kind=notice.kind.value,
             message_id=message_id,
         )
 
-    def delete_evs_transfer(
-        self, record: TransferRecord, evs_transfer_id: str | None
-    ) -> DeleteOutcome:
-        """Delete a pending EVS transfer in the source account; a failure is logged.
+    def _new_token(self, record: TransferRecord) -> SecretStr | None:
+        # Only a digest of the first token was kept: an offer sent again carries a new
+        # token, and the one that never arrived stops working.
+        token = new_approval_token()
+        changed = self.store.update(
+            record.id,
+            TransferState.PENDING_APPROVAL,
+            {"approval_token_hash": token_digest(token)},
+        )
+
+        return token if changed else None
+
+    def _member(self, name: str) -> MemberAccount | None:
+        try:
+            return self.settings.member(name)
+        except UnknownAccount:
+            return None
+
+    def delete_evs_transfer(self, record: TransferRecord) -> DeleteOutcome:
+        """Delete the record's pending EVS transfer in the source account.
+
+        A failure is logged and leaves ``evs_transfer_open`` set, so the sweep retries.
 
         Returns:
             ``deleted``; ``gone`` when EVS no longer knows the transfer (accepted or deleted
             already); ``failed`` when the delete could not be done.
         """
-        if not evs_transfer_id:
+        if not record.evs_transfer_id or not record.evs_transfer_open:
             return "gone"
         source = self.settings.member(record.source_account)
         try:
-            deleted = self.cloud.evs(source).delete_transfer(evs_transfer_id)
+            deleted = self.cloud.evs(source).delete_transfer(record.evs_transfer_id)
         except CloudError as exc:
-            # TODO(#4): the sweep deletes EVS transfers left behind until then.
             log.error(
                 "transfer.rollback_failed",
                 transfer_id=record.id,
-                evs_transfer_id=evs_transfer_id,
+                evs_transfer_id=record.evs_transfer_id,
                 error_code=exc.error_code,
             )
             return "failed"
+        self.store.update(record.id, record.state, {"evs_transfer_open": False})
 
         return "deleted" if deleted else "gone"
+
+    def owned_by_target(self, record: TransferRecord) -> bool:
+        """Tell whether the target project owns the disk now (an accept went through).
+
+        EVS accept is not idempotent and its transfer disappears once accepted, so after
+        a lost answer the owner of the disk is the only truth there is.
+        """
+        target = self.settings.member(record.target_account)
+        try:
+            volume = self.cloud.evs(target).show_volume(record.volume_id)
+        except CloudError:
+            return False
+
+        return volume is not None and volume.project_id == record.target_project_id
 
 
 def _audit(event: AuditEvent) -> None:

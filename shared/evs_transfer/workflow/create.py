@@ -12,12 +12,23 @@ import uuid
 
 from pydantic import SecretStr
 
-from evs_transfer import notifications
 from evs_transfer.config import MemberAccount
-from evs_transfer.errors import CloudRejected, UnknownAccount, VolumeNotEligible
+from evs_transfer.errors import (
+    CloudRejected,
+    InvalidRequest,
+    UnknownAccount,
+    VolumeNotEligible,
+)
 from evs_transfer.inspection import DiskFacts, inspect_disk
 from evs_transfer.logs import get_logger
-from evs_transfer.models import TransferRecord, TransferRequest, TransferState, Volume
+from evs_transfer.models import (
+    Notice,
+    NoticeKind,
+    TransferRecord,
+    TransferRequest,
+    TransferState,
+    Volume,
+)
 from evs_transfer.tokens import new_approval_token, token_digest
 from evs_transfer.validation import (
     Finding,
@@ -88,15 +99,17 @@ class CreateTransfer:
                 EVS refused the transfer; the refusal is recorded.
             CloudError: A cloud call failed; nothing is left half done.
         """
+        ttl = self.ttl(request)
         checked = self.check(request)
         if checked.errors or checked.target is None:
             raise self._refuse(request, checked, caller)
-        target = checked.target
 
         transfer_id = uuid.uuid4().hex
         token = new_approval_token()
         try:
-            record = self._open(transfer_id, request, checked, token, caller)
+            record, offers = self._open(
+                transfer_id, request, checked, token, caller, ttl
+            )
         except CloudRejected as exc:
             if exc.service != "evs":
                 raise
@@ -104,10 +117,33 @@ class CreateTransfer:
             checked.findings.append(evs_refused_finding(exc.error_code, exc.message))
             raise self._refuse(request, checked, caller) from exc
         log.info("transfer.created", transfer_id=record.id, volume_id=record.volume_id)
-        subject, messages = notifications.offer(record, token, self._steps.settings)
-        self._steps.notify(record, target, subject, messages)
+        self._steps.deliver(record, offers, token)
 
         return record
+
+    def ttl(self, request: TransferRequest) -> dt.timedelta:
+        """Return how long the offer stays open, within the deployment's bounds.
+
+        Raises:
+            InvalidRequest: ``ttl_seconds`` lies outside the bounds.
+        """
+        settings = self._steps.settings
+        if request.ttl_seconds is None:
+            return dt.timedelta(hours=settings.transfer_ttl_hours)
+        longest = settings.max_ttl_hours * 3600
+        if not settings.min_ttl_seconds <= request.ttl_seconds <= longest:
+            raise InvalidRequest(
+                "ttl_seconds is outside what this deployment allows",
+                details=[
+                    {
+                        "field": "ttl_seconds",
+                        "min": settings.min_ttl_seconds,
+                        "max": longest,
+                    }
+                ],
+            )
+
+        return dt.timedelta(seconds=request.ttl_seconds)
 
     def _open(
         self,
@@ -116,14 +152,21 @@ class CreateTransfer:
         checked: Checked,
         token: SecretStr,
         caller: Caller,
-    ) -> TransferRecord:
+        ttl: dt.timedelta,
+    ) -> tuple[TransferRecord, list[Notice]]:
         name = request.name or f"evs-transfer-{transfer_id}"
         created = self._steps.cloud.evs(checked.source).create_transfer(
             request.volume_id, name
         )
         record = _record(
-            self._steps, transfer_id, request, checked, TransferState.PENDING_APPROVAL
+            self._steps,
+            transfer_id,
+            request,
+            checked,
+            TransferState.PENDING_APPROVAL,
+            ttl,
         )
+        offers: list[Notice] = []
         try:
             sealed = self._steps.cloud.kms().encrypt(
                 created.auth_key, aad=auth_key_aad(transfer_id, request.volume_id)
@@ -131,6 +174,7 @@ class CreateTransfer:
             record = record.model_copy(
                 update={
                     "evs_transfer_id": created.id,
+                    "evs_transfer_open": True,
                     "auth_key_ciphertext": sealed,
                     "kms_key_id": self._steps.settings.kms_key_id,
                     "approval_token_hash": token_digest(token),
@@ -140,14 +184,20 @@ class CreateTransfer:
             event = self._steps.event(
                 record, caller, "created", TransferState.PENDING_APPROVAL, first=True
             )
-            self._steps.insert(record, event)
+            offers = self._steps.notice(
+                record, NoticeKind.OFFERED, record.target_account
+            )
+            self._steps.insert(record, event, offers)
         except BaseException:
             # The auth_key is lost with this invocation: delete the EVS transfer so that the
             # disk does not stay awaiting a transfer nobody can accept.
-            self._steps.delete_evs_transfer(record, created.id)
+            orphan = record.model_copy(
+                update={"evs_transfer_id": created.id, "evs_transfer_open": True}
+            )
+            self._steps.delete_evs_transfer(orphan)
             raise
 
-        return record
+        return record, offers
 
     def _refuse(
         self, request: TransferRequest, checked: Checked, caller: Caller
@@ -165,12 +215,15 @@ class CreateTransfer:
         event = self._steps.event(
             record, caller, "refused", TransferState.REFUSED, reason, first=True
         )
-        self._steps.insert(record, event)
+        # Nobody waits for an SMN-triggered request: tell the requesting account.
+        told = (
+            self._steps.notice(record, NoticeKind.REFUSED, checked.source.name)
+            if caller.channel == "smn"
+            else []
+        )
+        self._steps.insert(record, event, told)
         log.info("transfer.refused", transfer_id=record.id, codes=reason)
-        if caller.channel == "smn":
-            # Nobody waits for an SMN-triggered request: tell the requesting account.
-            subject, messages = notifications.refused(record)
-            self._steps.notify(record, checked.source, subject, messages)
+        self._steps.deliver(record, told)
 
         return VolumeNotEligible(
             f"disk {request.volume_id} cannot be transferred",
@@ -196,12 +249,12 @@ def _record(
     request: TransferRequest,
     checked: Checked,
     state: TransferState,
+    ttl: dt.timedelta = dt.timedelta(0),
 ) -> TransferRecord:
     region = steps.settings.region
     now = steps.clock()
     volume = checked.volume
     target = checked.target
-    ttl = dt.timedelta(hours=steps.settings.transfer_ttl_hours)
 
     return TransferRecord(
         id=transfer_id,

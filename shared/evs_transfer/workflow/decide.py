@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pydantic import SecretStr
 
-from evs_transfer import notifications
 from evs_transfer.cloud.evs import Evs
 from evs_transfer.config import MemberAccount
 from evs_transfer.errors import (
@@ -22,9 +21,16 @@ from evs_transfer.errors import (
 )
 from evs_transfer.inspection import read_target_quota
 from evs_transfer.logs import get_logger
-from evs_transfer.models import Approval, Decision, TransferRecord, TransferState
+from evs_transfer.models import (
+    Approval,
+    Decision,
+    NoticeKind,
+    TransferRecord,
+    TransferState,
+)
 from evs_transfer.tokens import token_matches
 from evs_transfer.validation import quota_findings
+from evs_transfer.workflow.closing import Closing
 from evs_transfer.workflow.common import Caller, Steps, auth_key_aad
 
 log = get_logger()
@@ -35,6 +41,7 @@ class DecideTransfer:
 
     def __init__(self, steps: Steps) -> None:
         self._steps = steps
+        self._closing = Closing(steps)
 
     def decide(self, approval: Approval, caller: Caller) -> TransferRecord:
         """Apply the target account's decision to a pending transfer.
@@ -53,11 +60,12 @@ class DecideTransfer:
                 f"the approval token is not valid for transfer {record.id}"
             )
         if _repeats_outcome(record.state, approval.decision):
-            # At-least-once delivery: the same decision again changes nothing.
+            # At-least-once delivery: the same decision again changes nothing, except
+            # finishing a delete that failed the first time.
             log.info(
                 "approval.duplicate", transfer_id=record.id, state=record.state.value
             )
-            return record
+            return self._closing.finish(record, caller)
         if record.state is not TransferState.PENDING_APPROVAL:
             raise InvalidState(
                 f"transfer {record.id} is {record.state.value}, not pending approval",
@@ -67,7 +75,7 @@ class DecideTransfer:
         if approval.decision is Decision.REJECT:
             return self._reject(record, approval.reason, caller)
         if self._steps.clock() >= record.expires_at:
-            self._expire(record, caller)
+            self._closing.expire(record, caller)
             raise TransferExpired(
                 f"transfer {record.id} expired at {record.expires_at.isoformat()}",
                 current_state=TransferState.EXPIRED.value,
@@ -95,7 +103,7 @@ class DecideTransfer:
         try:
             evs.accept_transfer(str(record.evs_transfer_id), auth_key)
         except CloudError as exc:
-            if not self._owned_by_target(record, target):
+            if not self._steps.owned_by_target(record):
                 self._accept_failed(record, caller, exc)
                 raise
             log.info("transfer.accept_reconciled", transfer_id=record.id)
@@ -106,18 +114,12 @@ class DecideTransfer:
             "accepted",
             TransferState.ACCEPTING,
             TransferState.ACCEPTED,
-            changes={"auth_key_ciphertext": None},
+            changes={"auth_key_ciphertext": None, "evs_transfer_open": False},
+            notices=self._closing.accepted_notices(record),
         )
         log.info("transfer.accepted", transfer_id=record.id, volume_id=record.volume_id)
-        self._announce_accepted(record)
 
         return record
-
-    def _announce_accepted(self, record: TransferRecord) -> None:
-        subject, messages = notifications.accepted(record)
-        for name in dict.fromkeys((record.source_account, record.target_account)):
-            member = self._steps.settings.member(name)
-            self._steps.notify(record, member, subject, messages)
 
     def _prepare(
         self, record: TransferRecord, target: MemberAccount
@@ -148,16 +150,6 @@ class DecideTransfer:
 
         return evs, auth_key
 
-    def _owned_by_target(self, record: TransferRecord, target: MemberAccount) -> bool:
-        # EVS accept is not idempotent: after a lost answer the transfer is gone, so the
-        # truth is whether the target project now owns the disk.
-        try:
-            volume = self._steps.cloud.evs(target).show_volume(record.volume_id)
-        except CloudError:
-            return False
-
-        return volume is not None and volume.project_id == record.target_project_id
-
     def _hand_back(self, record: TransferRecord, caller: Caller, reason: str) -> None:
         self._steps.transition(
             record,
@@ -178,79 +170,27 @@ class DecideTransfer:
             return
         # EVS refused the accept for good (the transfer is gone, a rule it checks at accept
         # time): give the disk back rather than leave it awaiting a transfer that cannot end.
-        self._steps.delete_evs_transfer(record, record.evs_transfer_id)
-        self._steps.transition(
+        self._closing.fail(
             record,
             caller,
-            "failed",
-            TransferState.ACCEPTING,
-            TransferState.FAILED,
+            expected=TransferState.ACCEPTING,
+            code=exc.error_code or exc.code,
             reason=exc.message,
-            changes={
-                "auth_key_ciphertext": None,
-                "failure_code": exc.error_code or exc.code,
-                "failure_reason": exc.message,
-            },
         )
-        log.warning("transfer.failed", transfer_id=record.id, error_code=exc.error_code)
 
     def _reject(
         self, record: TransferRecord, reason: str, caller: Caller
     ) -> TransferRecord:
-        record = self._steps.transition(
+        return self._closing.close(
             record,
             caller,
-            "rejected",
-            TransferState.PENDING_APPROVAL,
-            TransferState.REJECTED,
+            action="rejected",
+            new_state=TransferState.REJECTED,
             reason=reason,
-            changes={"auth_key_ciphertext": None},
+            notices=lambda r: self._steps.notice(
+                r, NoticeKind.REJECTED, r.source_account, reason=reason
+            ),
         )
-        outcome = self._steps.delete_evs_transfer(record, record.evs_transfer_id)
-        target = self._steps.settings.member(record.target_account)
-        if outcome == "gone" and self._owned_by_target(record, target):
-            # An earlier accept went through although its answer was lost: the record
-            # follows the cloud, whatever was asked later.
-            return self._reconcile_accepted(record, caller)
-        log.info("transfer.rejected", transfer_id=record.id)
-        subject, messages = notifications.rejected(record, reason)
-        self._steps.notify(
-            record,
-            self._steps.settings.member(record.source_account),
-            subject,
-            messages,
-        )
-
-        return record
-
-    def _reconcile_accepted(
-        self, record: TransferRecord, caller: Caller
-    ) -> TransferRecord:
-        record = self._steps.transition(
-            record,
-            caller,
-            "accept_reconciled",
-            record.state,
-            TransferState.ACCEPTED,
-            reason="the target account already owns the disk",
-        )
-        log.warning("transfer.accept_reconciled", transfer_id=record.id)
-        self._announce_accepted(record)
-
-        return record
-
-    def _expire(self, record: TransferRecord, caller: Caller) -> None:
-        record = self._steps.transition(
-            record,
-            caller,
-            "expired",
-            TransferState.PENDING_APPROVAL,
-            TransferState.EXPIRED,
-            reason=f"no decision before {record.expires_at.isoformat()}",
-            changes={"auth_key_ciphertext": None},
-        )
-        self._steps.delete_evs_transfer(record, record.evs_transfer_id)
-        log.info("transfer.expired", transfer_id=record.id)
 
     def _refuse(self, record: TransferRecord, caller: Caller, reason: str) -> None:
         log.warning("approval.refused", transfer_id=record.id, reason=reason)

@@ -23,6 +23,7 @@ from huaweicloudsdkkms.v2 import KmsClient
 from huaweicloudsdksmn.v2 import SmnClient
 
 from localcloud import LocalCloud
+from localcloud.testing import DEMO_WORLD
 from localcloud.world import load_world
 
 STUB_HANDLER = """
@@ -58,7 +59,7 @@ _CLIENTS: dict[str, Any] = {
 @pytest.fixture(scope="session")
 def stub_code_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("code")
-    for name in ("create_transfer", "accept_transfer"):
+    for name in (function.name for function in load_world(DEMO_WORLD).functions):
         folder = root / "functions" / name
         folder.mkdir(parents=True)
         (folder / "index.py").write_text(STUB_HANDLER, encoding="utf-8")

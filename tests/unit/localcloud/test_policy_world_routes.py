@@ -82,8 +82,11 @@ def test_demo_world_loads_with_fixed_ids() -> None:
     world = load_world(DEMO)
 
     assert ["broker", "account-b"] == [a.name for a in world.accounts]
-    assert ["create_transfer", "accept_transfer"] == [f.name for f in world.functions]
-    assert 3 == len(world.apig)
+    assert ["create_transfer", "accept_transfer", "sweep_transfers"] == [
+        f.name for f in world.functions
+    ]
+    assert 5 == len(world.apig)
+    assert ["sweep_transfers"] == [timer.function for timer in world.timers]
 
 
 def test_world_rejects_unknown_keys() -> None:

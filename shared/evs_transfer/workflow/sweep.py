@@ -1,0 +1,159 @@
+"""The sweep: what nobody is waiting for, done on a timer.
+
+Each run expires offers past their expiry, settles accepts whose invocation died (its lease
+ran out), finishes EVS deletes that failed, notices EVS transfers or disks removed outside
+the broker, and sends notifications that failed to publish. Every change is a compare-and-
+set and every notice is claimed before it is sent, so two sweeps at once, or a sweep next to
+an approval, never do the same thing twice; a sweep that dies half way leaves the rest due
+for the next run.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+from collections.abc import Callable
+
+from evs_transfer.errors import CloudError, InvalidState, TransferError
+from evs_transfer.logs import get_logger
+from evs_transfer.models import Notice, TransferRecord, TransferState
+from evs_transfer.workflow.closing import Closing
+from evs_transfer.workflow.common import Caller, Steps
+
+log = get_logger()
+
+
+class SweepTransfers:
+    """The sweep-function's action."""
+
+    def __init__(self, steps: Steps) -> None:
+        self._steps = steps
+        self._closing = Closing(steps)
+
+    def sweep(self, caller: Caller) -> dict[str, int]:
+        """Run every duty once over at most ``sweep_batch_size`` items each.
+
+        Returns:
+            How many items each outcome had: ``expired``, ``accepted``, ``handed_back``,
+            ``failed``, ``cleaned``, ``notified``, ``skipped`` (another actor was first)
+            and ``errors`` (left for the next run).
+        """
+        counts: collections.Counter[str] = collections.Counter()
+        now = self._steps.clock()
+        settings = self._steps.settings
+        batch = settings.sweep_batch_size
+        store = self._steps.store
+
+        for record in store.due(
+            TransferState.PENDING_APPROVAL, "expires_at", now, batch
+        ):
+            self._each(counts, record, lambda r: self._expire(r, caller))
+        lease = dt.timedelta(seconds=settings.accept_lease_seconds)
+        for record in store.due(
+            TransferState.ACCEPTING, "updated_at", now - lease, batch
+        ):
+            self._each(counts, record, lambda r: self._settle_accept(r, caller))
+        for record in store.unfinished(batch):
+            self._each(counts, record, lambda r: self._compare(r, caller, now))
+        for notice in self._steps.outbox.due(self._steps.clock(), batch):
+            self._notify(counts, notice)
+        log.info("sweep.finished", **dict(counts))
+
+        return dict(counts)
+
+    def _each(
+        self,
+        counts: collections.Counter[str],
+        record: TransferRecord,
+        action: Callable[[TransferRecord], str],
+    ) -> None:
+        # One record that cannot be handled must not stop the sweep of the others.
+        try:
+            counts[action(record)] += 1
+        except InvalidState:
+            counts["skipped"] += 1
+        except TransferError as exc:
+            counts["errors"] += 1
+            log.warning("sweep.item_failed", transfer_id=record.id, code=exc.code)
+
+    def _expire(self, record: TransferRecord, caller: Caller) -> str:
+        outcome = self._closing.expire(record, caller)
+
+        return "expired" if outcome.state is TransferState.EXPIRED else "accepted"
+
+    def _settle_accept(self, record: TransferRecord, caller: Caller) -> str:
+        # The invocation that took the record to ``accepting`` is gone; the cloud says
+        # whether its accept went through.
+        if self._steps.owned_by_target(record):
+            self._closing.reconcile_accepted(record, caller)
+            return "accepted"
+        if self._evs_transfer_exists(record):
+            self._steps.transition(
+                record,
+                caller,
+                "accept_interrupted",
+                TransferState.ACCEPTING,
+                TransferState.PENDING_APPROVAL,
+                reason="the accepting invocation ended without an outcome",
+            )
+            return "handed_back"
+        self._closing.fail(
+            record,
+            caller,
+            expected=TransferState.ACCEPTING,
+            code="evs_transfer_gone",
+            reason="the EVS transfer ended while the accept was in progress",
+        )
+
+        return "failed"
+
+    def _compare(self, record: TransferRecord, caller: Caller, now: dt.datetime) -> str:
+        if record.state.is_final:
+            finished = self._closing.finish(record, caller)
+            return "accepted" if finished.state is TransferState.ACCEPTED else "cleaned"
+        self._steps.store.update(record.id, record.state, {"checked_at": now})
+        if self._evs_transfer_exists(record):
+            return "unchanged"
+        if self._steps.owned_by_target(record):
+            self._closing.reconcile_accepted(record, caller)
+            return "accepted"
+        code, reason = self._why_gone(record)
+        self._closing.fail(
+            record,
+            caller,
+            expected=TransferState.PENDING_APPROVAL,
+            code=code,
+            reason=reason,
+        )
+
+        return "failed"
+
+    def _why_gone(self, record: TransferRecord) -> tuple[str, str]:
+        source = self._steps.settings.member(record.source_account)
+        volume = self._steps.cloud.evs(source).show_volume(record.volume_id)
+        if volume is None:
+            return "volume_deleted", f"disk {record.volume_id} no longer exists"
+
+        return (
+            "evs_transfer_deleted",
+            f"EVS transfer {record.evs_transfer_id} was deleted outside the broker",
+        )
+
+    def _evs_transfer_exists(self, record: TransferRecord) -> bool:
+        if not record.evs_transfer_id:
+            return False
+        source = self._steps.settings.member(record.source_account)
+
+        return self._steps.cloud.evs(source).transfer_exists(record.evs_transfer_id)
+
+    def _notify(self, counts: collections.Counter[str], notice: Notice) -> None:
+        try:
+            record = self._steps.store.get(notice.transfer_id)
+            self._steps.deliver(record, [notice])
+        except (TransferError, CloudError) as exc:
+            counts["errors"] += 1
+            log.warning(
+                "sweep.notice_failed", transfer_id=notice.transfer_id, code=exc.code
+            )
+            return
+        counts["notified"] += 1
