@@ -193,6 +193,24 @@ class EvsBackend:
 
             return quota_set(project_id, limits, volumes, snapshots)
 
+    def delete_volume(self, project_id: str, volume_id: str) -> None:
+        """Delete a disk of ``project_id``, as its owner would from the console.
+
+        The product never deletes disks; tests use this to take one away mid-flight.
+
+        Raises:
+            CloudError: 404 for an unknown disk, 400 for one in use or awaiting a transfer.
+        """
+        with self._lock:
+            volume = self._owned_volume(project_id, volume_id)
+            if volume.status not in ("available", "error"):
+                raise errors.invalid_volume("status must be available or error")
+            del self._volumes[volume.id]
+            for snapshot_id in [
+                s.id for s in self._snapshots.values() if s.volume_id == volume.id
+            ]:
+                del self._snapshots[snapshot_id]
+
     def find_volume(self, volume_id: str) -> Volume | None:
         """Return a copy of any project's volume (for other services), if it exists."""
         with self._lock:

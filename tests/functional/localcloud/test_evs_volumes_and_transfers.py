@@ -106,8 +106,8 @@ def test_list_volumes_filters_and_pages(client: ClientFactory) -> None:
     )
     by_name = evs.list_volumes(ListVolumesRequest(name="data-disk-02"))
 
-    assert 4 == everything.count
-    assert (3, [SAS_VOLUME]) == (available.count, [v.id for v in available.volumes])
+    assert 6 == everything.count
+    assert (5, [SAS_VOLUME]) == (available.count, [v.id for v in available.volumes])
     assert [SAS_VOLUME] == [v.id for v in by_name.volumes]
     assert 0 == client("evs", "account-b").list_volumes(ListVolumesRequest()).count
 

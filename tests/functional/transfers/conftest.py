@@ -7,6 +7,7 @@ emulation; every cloud call goes through the real Huawei SDK clients over HTTP.
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from huaweicloudsdksmn.v2 import (
     SmnClient,
 )
 
+from evs_transfer.store import TransferStore, create_store_engine
 from localcloud.cloud import LocalCloud
 
 REGION = "cn-north-4"
@@ -71,14 +73,17 @@ class Stack:
         return self.api("POST", "/transfers", body)
 
     def offer_token(self, transfer_id: str) -> str:
-        """Read the approval token from the offer B's automation received."""
-        for delivery in self.cloud.outbox:
+        """Read the approval token from the latest offer B's automation received."""
+        for delivery in reversed(self.cloud.outbox):
             if delivery["topic_urn"] == B_TOPIC and delivery["protocol"] in (
                 "https",
                 "http",
             ):
                 document = json.loads(delivery["message"])
-                if document.get("transfer", {}).get("id") == transfer_id:
+                if (
+                    document["type"] == "transfer.offered"
+                    and document["transfer"]["id"] == transfer_id
+                ):
                     return str(document["approval"]["token"])
         raise AssertionError(f"no offer for {transfer_id} in B's deliveries")
 
@@ -111,6 +116,43 @@ class Stack:
         response = self.api("GET", f"/transfers/{transfer_id}")
         assert 200 == response.status_code, response.text
         return dict(response.json()["transfer"])
+
+    def offered(self, volume_id: str = DISK_1, **changes: Any) -> tuple[str, str]:
+        """Offer a disk to account B; return the transfer id and B's approval token."""
+        response = self.request_transfer(volume_id, **changes)
+        assert 201 == response.status_code, response.text
+        transfer_id = str(response.json()["transfer"]["id"])
+
+        return transfer_id, self.offer_token(transfer_id)
+
+    def decide(
+        self, transfer_id: str, token: str, decision: str = "approve", **extra: Any
+    ) -> requests.Response:
+        body = {"decision": decision, "token": token, **extra}
+        return self.api("POST", f"/transfers/{transfer_id}/approval", body)
+
+    def cancel(self, transfer_id: str, **changes: Any) -> requests.Response:
+        body = {
+            "source_account": "account-a",
+            "requester": "alice@account-a.example.com",
+            "reason": "changed plans",
+            **changes,
+        }
+        return self.api("POST", f"/transfers/{transfer_id}/cancel", body)
+
+    def sweep(self) -> dict[str, int]:
+        """Fire the sweep's timer once and return what it did."""
+        invocation = self.cloud.fire_timer("sweep-every-10-minutes")
+        assert invocation.ok, invocation.error
+        return dict(invocation.result["sweep"])
+
+    def store(self) -> TransferStore:
+        """The broker's store, as the functions see it (for simulating their crashes)."""
+        return TransferStore(create_store_engine(os.environ["EVS_TRANSFER_STORE_URL"]))
+
+    def evs_transfer_ids(self, account: str = "broker") -> list[str]:
+        project = self.cloud.account(account).project_id
+        return [t.id for t in self.cloud.evs.list_transfers(project)]
 
     def deliveries(self, topic_urn: str) -> list[dict[str, Any]]:
         return [d for d in self.cloud.outbox if d["topic_urn"] == topic_urn]

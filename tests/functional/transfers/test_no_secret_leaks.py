@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ import pytest
 from .conftest import APPROVALS_TOPIC, B_TOPIC, DISK_1, DISK_2, Stack
 
 DISK_3 = "10000000-0000-4000-8000-000000000003"
+DISK_5 = "10000000-0000-4000-8000-000000000005"
+DISK_6 = "10000000-0000-4000-8000-000000000006"
 
 
 def run_every_flow(stack: Stack) -> list[str]:
@@ -57,11 +60,30 @@ def run_every_flow(stack: Stack) -> list[str]:
     )
     assert "accepted" == stack.transfer(third)["state"]
 
+    tokens += run_lifecycle_flows(stack)
     stack.request_transfer(DISK_3)  # refused: the disk has a snapshot
     stack.api(
         "POST", "/transfers", {"volume_id": tokens[0]}
     )  # malformed, echoes nothing
     return tokens
+
+
+def run_lifecycle_flows(stack: Stack) -> list[str]:
+    """Cancel one offer; let another expire after its offer was sent again."""
+    cancelled, token = stack.offered(DISK_5)
+    assert 200 == stack.cancel(cancelled).status_code
+
+    stack.cloud.add_fault("publish_message", "status", status=503, count=1)
+    response = stack.request_transfer(DISK_6, ttl_seconds=3)
+    expiring = response.json()["transfer"]["id"]
+    time.sleep(1.1)
+    stack.sweep()  # the offer's retry is due: sent again, with a new token
+    resent = stack.offer_token(expiring)
+    time.sleep(2)
+    stack.sweep()
+    assert "expired" == stack.transfer(expiring)["state"]
+
+    return [token, resent]
 
 
 def database_text() -> str:
@@ -125,7 +147,7 @@ def test_cloud_secrets_appear_in_no_channel(stack: Stack, channels: dict[str, An
 def test_approval_tokens_travel_only_to_the_target_and_back(channels: dict[str, Any]):
     tokens = channels["tokens"]
 
-    assert 3 == len(set(tokens))
+    assert 5 == len(set(tokens))
     for name in (
         "logs",
         "responses",
