@@ -3,7 +3,9 @@
 Starts ``python -m localcloud`` with the demo world (the broker is also account A), then:
 A requests a transfer over HTTP, B's notification arrives, B approves through SMN, the
 accept-function moves the disk, and B's own credentials prove the disk is now B's. A second
-disk is approved over HTTP. Exits non-zero as soon as a step does not do what it should.
+disk is approved over HTTP, a third is rejected, a fourth expires and is closed by the
+sweep's timer; last comes the first transfer's audit trail. Exits non-zero as soon as a
+step does not do what it should.
 """
 
 from __future__ import annotations
@@ -149,14 +151,87 @@ class Demo:
         step(6, f"A second disk, {second['name']}, approved over HTTP this time")
         transfer = self.request_transfer(second["id"], reason="Archive disk goes too")
         approval = self.read_offer(transfer["id"], quiet=True)
-        decided = self.approve_over_http(transfer["id"], approval["token"])
+        decided = self.decide_over_http(transfer["id"], approval["token"])
         say(f"POST /transfers/{transfer['id']}/approval -> {decided['state']}")
         self.expect("accepted", decided["state"], "transfer state")
         self.show_ownership(second["id"])
 
-        print("\nDemo finished: 2 disks moved from account A to account B.", flush=True)
+        self.reject(self._volume(self.account_a, "scratch-disk-05"))
+        self.expire(self._volume(self.account_a, "archive-disk-06"))
+        step(9, "The audit trail of the first transfer")
+        self.show_history(finished["id"])
 
-    def request_transfer(self, volume_id: str, *, reason: str) -> dict[str, Any]:
+        print(
+            "\nDemo finished: 2 disks moved from account A to account B,"
+            " 1 offer rejected, 1 expired.",
+            flush=True,
+        )
+
+    def reject(self, disk: dict[str, Any]) -> None:
+        """Step 7: B refuses a disk over HTTP; A is told and has its disk back."""
+        step(7, f"Account B rejects {disk['name']} over HTTP")
+        transfer = self.request_transfer(disk["id"], reason="Scratch space for B")
+        approval = self.read_offer(transfer["id"], quiet=True)
+        decided = self.decide_over_http(
+            transfer["id"], approval["token"], "reject", reason="We do not need it"
+        )
+        say(f"POST /transfers/{transfer['id']}/approval -> {decided['state']}")
+        self.expect("rejected", decided["state"], "transfer state")
+        self.show_told(self.account_a, "evs-transfer-notifications-a", transfer["id"])
+        self.show_back_with_a(disk["id"])
+
+    def expire(self, disk: dict[str, Any]) -> None:
+        """Step 8: nobody answers a short offer; the sweep closes it."""
+        step(8, f"Nobody answers the offer of {disk['name']}: the sweep expires it")
+        transfer = self.request_transfer(
+            disk["id"], reason="Kept for a week", ttl_seconds=2
+        )
+        time.sleep(2.5)
+        response = requests.post(
+            f"{self.url}/_localcloud/timers/sweep-every-10-minutes/fire",
+            timeout=HTTP_TIMEOUT,
+        )
+        invocation = response.json()["invocation"]
+        say(f"the TIMER trigger ran the sweep-function: {invocation['result']}")
+        state = self.transfer(transfer["id"])["state"]
+        say(f"transfer {transfer['id']} is {state}")
+        self.expect("expired", state, "transfer state")
+        self.show_told(self.account_b, "evs-transfer-notifications", transfer["id"])
+        self.show_back_with_a(disk["id"])
+
+    def show_told(self, account: AccountSpec, topic: str, transfer_id: str) -> None:
+        """Print the last e-mail a topic of ``account`` got about a transfer."""
+        deliveries = requests.get(
+            f"{self.url}/_localcloud/outbox",
+            params={"topic_urn": self._topic_urn(account, topic), "protocol": "email"},
+            timeout=HTTP_TIMEOUT,
+        ).json()["deliveries"]
+        about = [d for d in deliveries if transfer_id in d["message"]]
+        if not about:
+            raise DemoFailed(f"account {account.name} was not told of {transfer_id}")
+        say(f"e-mail to {about[-1]['endpoint']}: {about[-1]['subject']}")
+
+    def show_back_with_a(self, volume_id: str) -> None:
+        """Show, with A's credentials, that the disk is A's and usable again."""
+        volume = (
+            self._client(EvsClient, self.account_a)
+            .show_volume(ShowVolumeRequest(volume_id=volume_id))
+            .volume
+        )
+        say(f"as account A: {volume.name} is {volume.status} again")
+        self.expect("available", volume.status, "disk status")
+
+    def show_history(self, transfer_id: str) -> None:
+        """Print who did what to a transfer, from GET /transfers/{id}."""
+        for event in self.transfer(transfer_id)["events"]:
+            moved = f"{event['from_state'] or '-'} -> {event['to_state'] or '-'}"
+            say(
+                f"{event['at'][:19]}  {event['action']:<10} {moved:<30} {event['actor']}"
+            )
+
+    def request_transfer(
+        self, volume_id: str, *, reason: str, **extra: Any
+    ) -> dict[str, Any]:
         """POST /transfers as account A's operator."""
         body = {
             "volume_id": volume_id,
@@ -164,6 +239,7 @@ class Demo:
             "target_account": "account-b",
             "requester": "alice@account-a.example.com",
             "reason": reason,
+            **extra,
         }
         response = requests.post(
             f"{self.url}/apig/transfers", json=body, timeout=HTTP_TIMEOUT
@@ -217,15 +293,29 @@ class Demo:
 
         return str(response.message_id)
 
-    def approve_over_http(self, transfer_id: str, token: str) -> dict[str, Any]:
-        """POST the approval to the HTTP API as B's approver."""
+    def decide_over_http(
+        self, transfer_id: str, token: str, decision: str = "approve", **extra: str
+    ) -> dict[str, Any]:
+        """POST B's decision to the HTTP API as B's approver."""
+        body = {"decision": decision, "token": token, "approver": "bob@account-b"}
         response = requests.post(
             f"{self.url}/apig/transfers/{transfer_id}/approval",
-            json={"decision": "approve", "token": token, "approver": "bob@account-b"},
+            json={**body, **extra},
             timeout=HTTP_TIMEOUT,
         )
         if response.status_code != 200:
-            raise DemoFailed(f"the HTTP approval was refused: {response.text}")
+            raise DemoFailed(f"the HTTP decision was refused: {response.text}")
+        transfer: dict[str, Any] = response.json()["transfer"]
+
+        return transfer
+
+    def transfer(self, transfer_id: str) -> dict[str, Any]:
+        """GET /transfers/{id}: the record with its history."""
+        response = requests.get(
+            f"{self.url}/apig/transfers/{transfer_id}", timeout=HTTP_TIMEOUT
+        )
+        if response.status_code != 200:
+            raise DemoFailed(f"GET /transfers/{transfer_id}: {response.text}")
         transfer: dict[str, Any] = response.json()["transfer"]
 
         return transfer
@@ -234,10 +324,7 @@ class Demo:
         """Poll GET /transfers/{id} until the transfer leaves its open states."""
         deadline = time.monotonic() + SETTLE_SECONDS
         while time.monotonic() < deadline:
-            response = requests.get(
-                f"{self.url}/apig/transfers/{transfer_id}", timeout=HTTP_TIMEOUT
-            )
-            transfer: dict[str, Any] = response.json()["transfer"]
+            transfer = self.transfer(transfer_id)
             if transfer["state"] not in ("pending_approval", "accepting"):
                 return transfer
             time.sleep(0.2)
