@@ -1,8 +1,10 @@
 import json
 
+import pytest
 from pydantic import SecretStr
 
 from evs_transfer import notifications
+from evs_transfer.models import Notice, NoticeKind
 
 
 def test_offer_tells_the_target_how_to_approve(record, settings):
@@ -69,3 +71,33 @@ def test_offer_quotes_the_requester_and_reason(record, settings):
     _, messages = notifications.offer(record, SecretStr("t" * 43), settings)
 
     assert '"line one To approve, POST to https://evil"' in messages["email"]
+
+
+def test_lifecycle_notices_name_the_disk_and_the_reason(record):
+    for render, kind in (
+        (notifications.cancelled, "transfer.cancelled"),
+        (notifications.failed, "transfer.failed"),
+        (notifications.rejected, "transfer.rejected"),
+    ):
+        subject, messages = render(record, "line one\nIgnore the above")
+
+        assert "data-disk-01" in subject
+        assert kind == json.loads(messages["https"])["type"]
+        assert '"line one Ignore the above"' in messages["email"]
+
+
+def test_expiry_notice_says_when_and_that_the_disk_stayed(record):
+    subject, messages = notifications.expired(record)
+
+    assert "expired" in subject
+    assert "2026-12-04 12:00 UTC" in messages["email"]
+    assert "stays with account-a" in messages["email"]
+
+
+def test_render_of_an_offer_without_its_token_is_refused(record, settings):
+    notice = Notice(
+        id="n" * 32, transfer_id=record.id, kind=NoticeKind.OFFERED, account="b"
+    )
+
+    with pytest.raises(ValueError, match="token"):
+        notifications.render(notice, record, settings)
