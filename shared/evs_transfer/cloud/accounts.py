@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from huaweicloudsdkcbr.v1 import CbrClient
 from huaweicloudsdkcbr.v1.region.cbr_region import CbrRegion
+from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from huaweicloudsdkecs.v2 import EcsClient
 from huaweicloudsdkecs.v2.region.ecs_region import EcsRegion
 from huaweicloudsdkevs.v2 import EvsClient
@@ -68,6 +70,38 @@ class AgencyCredentialCache:
         with self._lock:
             self._entries[(domain_id, agency_name)] = credentials
 
+    def forget(self, domain_id: str, agency_name: str) -> None:
+        """Drop credentials the cloud refused (the agency was deleted or re-created)."""
+        with self._lock:
+            self._entries.pop((domain_id, agency_name), None)
+
+
+class _ForgetOnRefusal:
+    """An SDK client whose 401 answers drop the cached agency credentials it used.
+
+    The refused call still fails; the next one assumes the agency again instead of using
+    credentials that can no longer work until they would have expired.
+    """
+
+    def __init__(self, client: Any, forget: Callable[[], None]) -> None:
+        self._client = client
+        self._forget = forget
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._client, name)
+        if not callable(method):
+            return method
+
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(*args, **kwargs)
+            except ClientRequestException as exc:
+                if exc.status_code == 401:
+                    self._forget()
+                raise
+
+        return guarded
+
 
 class Cloud:
     """The SDK clients one invocation needs, each with the right account's credentials."""
@@ -110,24 +144,29 @@ class Cloud:
 
     def evs(self, member: MemberAccount) -> Evs:
         """Return EVS in ``member``'s project of the deployment's region."""
-        project_id = member.project_id(self._settings.region)
-        credentials = self.credentials_for(member).basic(project_id)
-
-        return Evs(self._client(EvsClient, EvsRegion, credentials, "evs"))
+        return Evs(self._member_client(member, EvsClient, EvsRegion, "evs"))
 
     def cbr(self, member: MemberAccount) -> Cbr:
         """Return CBR in ``member``'s project of the deployment's region."""
-        project_id = member.project_id(self._settings.region)
-        credentials = self.credentials_for(member).basic(project_id)
-
-        return Cbr(self._client(CbrClient, CbrRegion, credentials, "cbr"))
+        return Cbr(self._member_client(member, CbrClient, CbrRegion, "cbr"))
 
     def ecs(self, member: MemberAccount) -> Ecs:
         """Return ECS in ``member``'s project of the deployment's region."""
+        return Ecs(self._member_client(member, EcsClient, EcsRegion, "ecs"))
+
+    def _member_client(
+        self, member: MemberAccount, client_class: Any, region_class: Any, key: str
+    ) -> Any:
         project_id = member.project_id(self._settings.region)
         credentials = self.credentials_for(member).basic(project_id)
+        client = self._client(client_class, region_class, credentials, key)
+        if self._settings.is_broker(member) or not member.agency_name:
+            return client
+        agency_name = member.agency_name
 
-        return Ecs(self._client(EcsClient, EcsRegion, credentials, "ecs"))
+        return _ForgetOnRefusal(
+            client, lambda: self._agency_cache.forget(member.domain_id, agency_name)
+        )
 
     def kms(self) -> Kms:
         """Return KMS in the broker account, with the deployment's key."""

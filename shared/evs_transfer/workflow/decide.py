@@ -165,7 +165,8 @@ class DecideTransfer:
         self, record: TransferRecord, caller: Caller, exc: CloudError
     ) -> None:
         # 413: EVS checks the target's quota at accept; once raised, B can approve again.
-        if isinstance(exc, CloudUnavailable) or exc.http_status == 413:
+        # 401/403: the agency's credentials or rights; once fixed, B can approve again.
+        if isinstance(exc, CloudUnavailable) or exc.http_status in (401, 403, 413):
             self._hand_back(record, caller, exc.message)
             return
         # EVS refused the accept for good (the transfer is gone, a rule it checks at accept

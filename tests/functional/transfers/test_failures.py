@@ -14,6 +14,7 @@ from .conftest import B_TOPIC, DISK_1, Stack
 
 BROKER_PROJECT = "a1000000000000000000000000000001"
 KMS_KEY = "30000000-0000-4000-8000-000000000001"
+ASSUME_AGENCY = "create_temporary_access_key_by_agency"
 
 
 def evs_transfers_of_a(stack: Stack) -> list[str]:
@@ -88,3 +89,34 @@ def test_approval_of_a_transfer_deleted_outside_the_broker_fails_the_record(
     assert "failed" == transfer["state"]
     assert transfer["failure_reason"]
     assert "available" == stack.volume_as("broker", DISK_1).status
+
+
+def test_accept_refused_with_401_leaves_the_offer_open(stack: Stack):
+    created = stack.request_transfer(DISK_1).json()["transfer"]
+    token = stack.offer_token(created["id"])
+    stack.cloud.add_fault(
+        "cinder_accept_volume_transfer", "status", status=401, count=1
+    )
+
+    refused = stack.decide(created["id"], token)
+    state_between = stack.transfer(created["id"])["state"]
+    accepted = stack.decide(created["id"], token)
+
+    assert 502 == refused.status_code
+    assert "pending_approval" == state_between
+    assert "accepted" == accepted.json()["transfer"]["state"]
+
+
+def test_refused_agency_credentials_are_assumed_again(stack: Stack):
+    stack.request_transfer(DISK_1, dry_run=True)  # caches B's agency credentials
+    stack.cloud.add_fault(
+        "cinder_list_quotas", "status", status=401, count=1, account="account-b"
+    )
+
+    refused = stack.request_transfer(DISK_1, dry_run=True).json()
+    assumed_before = stack.operations().count(ASSUME_AGENCY)
+    again = stack.request_transfer(DISK_1, dry_run=True).json()
+
+    assert ["check_unavailable"] == [f["code"] for f in refused["findings"]]
+    assert again["eligible"]
+    assert assumed_before + 1 == stack.operations().count(ASSUME_AGENCY)
