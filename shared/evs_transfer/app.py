@@ -7,6 +7,7 @@ database engine, agency credentials) lives here, keyed by the settings it was bu
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import os
 import threading
@@ -35,7 +36,24 @@ class App:
         """Return the workflow for one invocation, acting with the function's credentials."""
         cloud = Cloud(self.settings, function_credentials(context), self.agency_cache)
 
-        return TransferService(self.settings, self.store, cloud)
+        return TransferService(
+            self.settings, self.store, cloud, deadline=invocation_deadline(context)
+        )
+
+
+# Leases end this long before the platform stops the invocation: time to write the outcome.
+DEADLINE_MARGIN = dt.timedelta(seconds=2)
+
+
+def invocation_deadline(context: Any) -> dt.datetime | None:
+    """Return when FunctionGraph will stop this invocation, if the context says."""
+    remaining = getattr(context, "getRemainingTimeInMilliSeconds", None)
+    milliseconds = remaining() if callable(remaining) else None
+    if not isinstance(milliseconds, int) or milliseconds <= 0:
+        return None
+    now = dt.datetime.now(dt.timezone.utc)
+
+    return now + dt.timedelta(milliseconds=milliseconds) - DEADLINE_MARGIN
 
 
 _BUILD_LOCK = threading.Lock()

@@ -15,6 +15,8 @@ tree where they are caught, with ``raise ... from exc``.
     ├── TransferNotFound               transfer_not_found        404
     ├── InvalidState                   invalid_state             409
     │   └── TransferExpired            expired                   409
+    ├── IdempotencyKeyReused           idempotency_key_reused    409
+    ├── RequestInProgress              request_in_progress       409
     ├── TargetQuotaExceeded            target_quota_exceeded     409
     ├── VolumeNotEligible              volume_not_eligible       422
     ├── ConfigurationError             configuration_error       500
@@ -103,6 +105,20 @@ class TransferExpired(InvalidState):
     """The transfer passed its expiry before the action arrived."""
 
     code = "expired"
+
+
+class IdempotencyKeyReused(TransferError):
+    """A ``client_token`` already used for a request that asked something else."""
+
+    code = "idempotency_key_reused"
+    status = 409
+
+
+class RequestInProgress(TransferError):
+    """Another invocation is working on the same ``client_token``; retry shortly."""
+
+    code = "request_in_progress"
+    status = 409
 
 
 class TargetQuotaExceeded(TransferError):

@@ -16,7 +16,13 @@ from evs_transfer.boundary import Route, handle
 from evs_transfer.errors import InvalidRequest
 from evs_transfer.events import ApigEvent, SmnRecord, TimerEvent, parse, smn_payload
 from evs_transfer.logs import get_logger
-from evs_transfer.models import Approval, Cancellation, TransferQuery, TransferRequest
+from evs_transfer.models import (
+    Approval,
+    Cancellation,
+    TransferQuery,
+    TransferRequest,
+    TransferState,
+)
 from evs_transfer.workflow import Caller
 
 log = get_logger()
@@ -108,8 +114,10 @@ def accept_transfer(event: Any, context: Any) -> Any:
             actor=f"http:{approval.approver or 'target'}", request_id=request_id
         )
         record = current_app().service(context).decide(approval, caller)
+        # An approval that found another one accepting: the outcome is not known yet.
+        status = 202 if record.state is TransferState.ACCEPTING else 200
 
-        return 200, {"transfer": record.public_view()}
+        return status, {"transfer": record.public_view()}
 
     def on_approval(record: SmnRecord, request_id: str) -> dict[str, Any]:
         app = current_app()
@@ -156,8 +164,12 @@ def _object(body: Any, transfer_id: str) -> dict[str, Any]:
 
 
 def _smn_caller(who: str, record: SmnRecord, request_id: str) -> Caller:
+    # SMN delivers at least once: the message id makes a redelivered request a repeat.
     return Caller(
-        actor=f"smn:{who}:{record.smn.message_id}", request_id=request_id, channel="smn"
+        actor=f"smn:{who}:{record.smn.message_id}",
+        request_id=request_id,
+        channel="smn",
+        idempotency_key=f"smn:{record.smn.message_id}",
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
+import json
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictBool
@@ -35,7 +37,8 @@ class TransferRequest(BaseModel):
 
     ``name`` becomes the EVS transfer's name (a default naming the record is used when it is
     empty); ``ttl_seconds`` shortens or lengthens the offer within the deployment's
-    bounds; ``dry_run`` runs every check and creates nothing.
+    bounds; ``dry_run`` runs every check and creates nothing. ``client_token`` makes the
+    request idempotent: sent again, it answers with the same transfer.
     """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -47,7 +50,17 @@ class TransferRequest(BaseModel):
     reason: str = Field(default="", max_length=1024)
     name: str = Field(default="", max_length=255)
     ttl_seconds: int | None = Field(default=None, ge=1, le=365 * 86400)
+    client_token: str | None = Field(
+        default=None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$"
+    )
     dry_run: StrictBool = False
+
+    def digest(self) -> str:
+        """Return a digest of what is asked, to tell a repeat from a different request."""
+        asked = self.model_dump(mode="json", exclude={"client_token", "dry_run"})
+        canonical = json.dumps(asked, sort_keys=True, separators=(",", ":"))
+
+        return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class Cancellation(BaseModel):
@@ -193,6 +206,7 @@ class TransferRecord(BaseModel):
     failure_code: str | None = None
     failure_reason: str | None = None
     checked_at: dt.datetime | None = None
+    lease_until: dt.datetime | None = None
     findings: list[dict[str, Any]] = Field(default_factory=list)
 
     def public_view(self) -> dict[str, Any]:
@@ -204,6 +218,7 @@ class TransferRecord(BaseModel):
                 "approval_token_hash",
                 "version",
                 "evs_transfer_open",
+                "lease_until",
             },
         )
 

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from evs_transfer.errors import InvalidState, TransferNotFound
+from evs_transfer.migrations.runner import migrate
 from evs_transfer.models import (
     AuditEvent,
     Notice,
@@ -55,6 +56,8 @@ transfers = sa.Table(
     # When the sweep last compared the record with the cloud; it checks the stalest first.
     sa.Column("checked_at", sa.DateTime(timezone=True)),
     sa.Column("findings", sa.JSON, nullable=False, default=list),
+    # Until when an ``accepting`` record belongs to the invocation that moved it there.
+    sa.Column("lease_until", sa.DateTime(timezone=True)),
 )
 
 transfer_events = sa.Table(
@@ -91,6 +94,22 @@ notices = sa.Table(
     sa.Column("sent_at", sa.DateTime(timezone=True)),
 )
 
+# One row per create attempt, written before EVS is asked (see migration 0002).
+create_requests = sa.Table(
+    "create_requests",
+    metadata,
+    sa.Column("key", sa.String(128), primary_key=True),
+    sa.Column("digest", sa.String(64), nullable=False),
+    sa.Column("transfer_id", sa.String(32), nullable=False, unique=True),
+    sa.Column("volume_id", sa.String(64), nullable=False),
+    sa.Column("source_account", sa.String(64), nullable=False),
+    sa.Column("evs_name", sa.String(255), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("lease_until", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_create_requests_state_lease", "state", "lease_until"),
+)
+
 OPEN_STATES = (TransferState.PENDING_APPROVAL, TransferState.ACCEPTING)
 
 
@@ -100,7 +119,7 @@ def utcnow() -> dt.datetime:
 
 
 def create_store_engine(url: str) -> Engine:
-    """Create an engine for ``url`` and the schema if it does not exist yet."""
+    """Create an engine for ``url`` and bring its schema to the latest migration."""
     if url.startswith("sqlite"):
         # Several function invocations share one file locally; wait for the writer instead
         # of failing with "database is locked".
@@ -108,11 +127,7 @@ def create_store_engine(url: str) -> Engine:
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = sa.create_engine(url, pool_pre_ping=True)
-    try:
-        metadata.create_all(engine)
-    except sa.exc.DatabaseError:
-        # Another instance created the schema between our check and our CREATE TABLE.
-        metadata.create_all(engine)
+    migrate(engine)
 
     return engine
 
@@ -140,12 +155,23 @@ class TransferStore:
         record: TransferRecord,
         event: AuditEvent,
         notices: Iterable[Notice] = (),
+        claim_key: str | None = None,
     ) -> None:
-        """Store a new record with its first audit event and the notices it causes."""
+        """Store a new record with its first audit event and the notices it causes.
+
+        ``claim_key`` names the create request the record fulfils; it is completed in the
+        same transaction.
+        """
         with self._engine.begin() as conn:
             conn.execute(transfers.insert().values(**_row(record)))
             conn.execute(transfer_events.insert().values(**_event_row(event)))
             _queue(conn, notices, event.at)
+            if claim_key is not None:
+                conn.execute(
+                    create_requests.update()
+                    .where(create_requests.c.key == claim_key)
+                    .values(state="done")
+                )
 
     def get(self, transfer_id: str) -> TransferRecord:
         """Return the record with ``transfer_id``.
@@ -350,7 +376,13 @@ def _row(record: TransferRecord) -> dict[str, Any]:
 
 def _record(mapping: Mapping[str, Any]) -> TransferRecord:
     data = dict(mapping)
-    for column in ("created_at", "updated_at", "expires_at", "checked_at"):
+    for column in (
+        "created_at",
+        "updated_at",
+        "expires_at",
+        "checked_at",
+        "lease_until",
+    ):
         if data[column] is not None:
             data[column] = _aware(data[column])
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any
 
 from huaweicloudsdkevs.v2 import (
@@ -13,6 +14,7 @@ from huaweicloudsdkevs.v2 import (
     CinderCreateVolumeTransferRequestBody,
     CinderDeleteVolumeTransferRequest,
     CinderListQuotasRequest,
+    CinderListVolumeTransfersRequest,
     CinderShowVolumeTransferRequest,
     CreateVolumeTransferOption,
     ListSnapshotsRequest,
@@ -25,6 +27,7 @@ from evs_transfer.errors import CloudRejected
 from evs_transfer.models import Attachment, Quota, QuotaUsage, Volume
 
 SERVICE = "evs"
+LIST_PAGE = 1000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,6 +123,31 @@ class Evs:
                 CinderAcceptVolumeTransferRequest(transfer_id=transfer_id, body=body)
             ),
         )
+
+    def find_transfers(self, volume_id: str, name: str) -> list[str]:
+        """Return the ids of this project's pending transfers of a disk with that name.
+
+        EVS has no filter on the list: every page is read (1000 transfers a page).
+        """
+        found: list[str] = []
+        offset = 0
+        while True:
+            request = CinderListVolumeTransfersRequest(
+                limit=LIST_PAGE, offset=offset or None
+            )
+            page = call(
+                SERVICE,
+                "CinderListVolumeTransfers",
+                functools.partial(self._client.cinder_list_volume_transfers, request),
+                read=True,
+            )
+            transfers = page.transfers or []
+            found += [
+                t.id for t in transfers if t.volume_id == volume_id and t.name == name
+            ]
+            if len(transfers) < LIST_PAGE:
+                return found
+            offset += LIST_PAGE
 
     def transfer_exists(self, transfer_id: str) -> bool:
         """Tell whether this project still has the pending transfer (404 once it ended)."""

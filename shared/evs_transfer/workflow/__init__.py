@@ -42,8 +42,11 @@ class TransferService:
         store: TransferStore,
         cloud: Cloud,
         clock: Callable[[], dt.datetime] = utcnow,
+        deadline: dt.datetime | None = None,
     ) -> None:
-        self._steps = Steps(settings=settings, store=store, cloud=cloud, clock=clock)
+        self._steps = Steps(
+            settings=settings, store=store, cloud=cloud, clock=clock, deadline=deadline
+        )
         self._store = store
 
     def get(self, transfer_id: str) -> TransferRecord:

@@ -62,7 +62,7 @@ class Closing:
             notices=queued,
         )
         outcome = self._steps.delete_evs_transfer(closed)
-        if outcome == "gone" and self._steps.owned_by_target(closed):
+        if outcome == "gone" and self._steps.maybe_owned_by_target(closed):
             for notice in queued:
                 self._steps.outbox.failed(notice.id, "superseded: accepted", None)
             return self.reconcile_accepted(closed, caller)
@@ -89,11 +89,50 @@ class Closing:
         if not record.state.is_final or not record.evs_transfer_open:
             return record
         outcome = self._steps.delete_evs_transfer(record)
-        if outcome == "gone" and self._steps.owned_by_target(record):
+        if outcome == "gone" and self._steps.maybe_owned_by_target(record):
             return self.reconcile_accepted(record, caller)
         log.info("transfer.cleanup", transfer_id=record.id, evs=outcome)
 
         return self._steps.store.get(record.id)
+
+    def settle_accept(self, record: TransferRecord, caller: Caller) -> TransferRecord:
+        """Decide an ``accepting`` record whose invocation is gone, from the cloud.
+
+        The target owns the disk: accepted. The EVS transfer is still there: back to
+        pending, so the approval can be sent again. Neither: failed.
+
+        Raises:
+            InvalidState: Another actor settled the record first.
+            CloudError: The cloud could not be read; the record stays as it is.
+        """
+        if self._steps.owned_by_target(record):
+            return self.reconcile_accepted(record, caller)
+        if self.evs_transfer_exists(record):
+            return self._steps.transition(
+                record,
+                caller,
+                "accept_interrupted",
+                TransferState.ACCEPTING,
+                TransferState.PENDING_APPROVAL,
+                reason="the accepting invocation ended without an outcome",
+                changes={"lease_until": None},
+            )
+
+        return self.fail(
+            record,
+            caller,
+            expected=TransferState.ACCEPTING,
+            code="evs_transfer_gone",
+            reason="the EVS transfer ended while the accept was in progress",
+        )
+
+    def evs_transfer_exists(self, record: TransferRecord) -> bool:
+        """Tell whether the record's EVS transfer is still pending in the source."""
+        if not record.evs_transfer_id:
+            return False
+        source = self._steps.settings.member(record.source_account)
+
+        return self._steps.cloud.evs(source).transfer_exists(record.evs_transfer_id)
 
     def reconcile_accepted(
         self, record: TransferRecord, caller: Caller

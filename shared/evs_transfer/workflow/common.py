@@ -44,6 +44,7 @@ class Caller:
     actor: str
     request_id: str
     channel: Channel = "http"
+    idempotency_key: str | None = None
 
 
 def auth_key_aad(transfer_id: str, volume_id: str) -> str:
@@ -59,6 +60,18 @@ class Steps:
     store: TransferStore
     cloud: Cloud
     clock: Callable[[], dt.datetime]
+    deadline: dt.datetime | None = None
+    """When the invocation will be stopped; leases taken now run out then."""
+
+    def lease_until(self) -> dt.datetime:
+        """Return until when work started now belongs to this invocation.
+
+        The invocation's deadline when the platform tells it, else the configured lease.
+        """
+        if self.deadline is not None:
+            return self.deadline
+
+        return self.clock() + dt.timedelta(seconds=self.settings.accept_lease_seconds)
 
     @property
     def outbox(self) -> Outbox:
@@ -106,10 +119,14 @@ class Steps:
         ]
 
     def insert(
-        self, record: TransferRecord, event: AuditEvent, notices: Iterable[Notice] = ()
+        self,
+        record: TransferRecord,
+        event: AuditEvent,
+        notices: Iterable[Notice] = (),
+        claim_key: str | None = None,
     ) -> None:
         """Store a new record with its first audit event and the notices it causes."""
-        self.store.insert(record, event, notices)
+        self.store.insert(record, event, notices, claim_key)
         _audit(event)
 
     def transition(
@@ -281,14 +298,26 @@ class Steps:
 
         EVS accept is not idempotent and its transfer disappears once accepted, so after
         a lost answer the owner of the disk is the only truth there is.
+
+        Raises:
+            CloudError: The target's view of the disk could not be read.
         """
         target = self.settings.member(record.target_account)
-        try:
-            volume = self.cloud.evs(target).show_volume(record.volume_id)
-        except CloudError:
-            return False
+        volume = self.cloud.evs(target).show_volume(record.volume_id)
 
         return volume is not None and volume.project_id == record.target_project_id
+
+    def maybe_owned_by_target(self, record: TransferRecord) -> bool | None:
+        """Like :meth:`owned_by_target`, with None when the cloud cannot tell now."""
+        try:
+            return self.owned_by_target(record)
+        except CloudError as exc:
+            log.warning(
+                "transfer.owner_unknown",
+                transfer_id=record.id,
+                error_code=exc.error_code,
+            )
+            return None
 
 
 def _audit(event: AuditEvent) -> None:

@@ -12,8 +12,10 @@ import uuid
 
 from pydantic import SecretStr
 
+from evs_transfer.claims import Claim, CreateClaims
 from evs_transfer.config import MemberAccount
 from evs_transfer.errors import (
+    CloudError,
     CloudRejected,
     InvalidRequest,
     UnknownAccount,
@@ -64,6 +66,7 @@ class CreateTransfer:
 
     def __init__(self, steps: Steps) -> None:
         self._steps = steps
+        self._claims = CreateClaims(steps.store.engine)
 
     def check(self, request: TransferRequest) -> Checked:
         """Run every rule against the request; create nothing.
@@ -91,25 +94,35 @@ class CreateTransfer:
         return Checked(source, target, _volume(facts), findings)
 
     def create(self, request: TransferRequest, caller: Caller) -> TransferRecord:
-        """Offer a disk to the target account.
+        """Offer a disk to the target account, once per idempotency key.
+
+        The key is the request's ``client_token``, else the caller's (the SMN message
+        id), else a fresh one. A repeat of a fulfilled request answers with its record; a
+        repeat after a create that died first deletes the EVS transfer it may have left.
 
         Raises:
             UnknownAccount: The source account is not a configured member.
             VolumeNotEligible: The disk breaks transfer rules (every reason is listed), or
                 EVS refused the transfer; the refusal is recorded.
+            IdempotencyKeyReused: The key was used for a different request.
+            RequestInProgress: Another invocation is handling the same key.
             CloudError: A cloud call failed; nothing is left half done.
         """
         ttl = self.ttl(request)
+        claim = self._claim(request, caller)
+        if claim.state == "done":
+            log.info("transfer.replayed", transfer_id=claim.transfer_id)
+            return self._steps.store.get(claim.transfer_id)
+        if claim.taken_over:
+            self._clear_orphans(claim)
         checked = self.check(request)
         if checked.errors or checked.target is None:
+            self._claims.abandon(claim)
             raise self._refuse(request, checked, caller)
 
-        transfer_id = uuid.uuid4().hex
         token = new_approval_token()
         try:
-            record, offers = self._open(
-                transfer_id, request, checked, token, caller, ttl
-            )
+            record, offers = self._open(claim, request, checked, token, caller, ttl)
         except CloudRejected as exc:
             if exc.service != "evs":
                 raise
@@ -120,6 +133,49 @@ class CreateTransfer:
         self._steps.deliver(record, offers, token)
 
         return record
+
+    def _claim(self, request: TransferRequest, caller: Caller) -> Claim:
+        key = request.client_token or caller.idempotency_key or uuid.uuid4().hex
+        transfer_id = uuid.uuid4().hex
+        wanted = Claim(
+            key=key,
+            digest=request.digest(),
+            transfer_id=transfer_id,
+            volume_id=request.volume_id,
+            source_account=request.source_account,
+            evs_name=request.name or f"evs-transfer-{transfer_id}",
+            state="claimed",
+            lease_until=self._steps.lease_until(),
+        )
+
+        return self._claims.claim(wanted, self._steps.clock())
+
+    def _clear_orphans(self, claim: Claim) -> None:
+        """Delete EVS transfers an earlier attempt of ``claim`` created and lost.
+
+        Raises:
+            CloudError: They could not be listed or deleted; the claim stays due.
+        """
+        source = self._steps.settings.member(claim.source_account)
+        evs = self._steps.cloud.evs(source)
+        for orphan in evs.find_transfers(claim.volume_id, claim.evs_name):
+            evs.delete_transfer(orphan)
+            log.warning(
+                "transfer.orphan_deleted",
+                transfer_id=claim.transfer_id,
+                evs_transfer_id=orphan,
+            )
+
+    def _give_up(self, claim: Claim) -> None:
+        # After a failure whose EVS effect is unknown: clear what it may have left, then
+        # close the claim; if that cannot be done now, leave the claim due at once so the
+        # next attempt or the sweep clears it.
+        try:
+            self._clear_orphans(claim)
+        except CloudError:
+            self._claims.release(claim.key, self._steps.clock())
+            return
+        self._claims.abandon(claim)
 
     def ttl(self, request: TransferRequest) -> dt.timedelta:
         """Return how long the offer stays open, within the deployment's bounds.
@@ -147,55 +203,65 @@ class CreateTransfer:
 
     def _open(
         self,
-        transfer_id: str,
+        claim: Claim,
         request: TransferRequest,
         checked: Checked,
         token: SecretStr,
         caller: Caller,
         ttl: dt.timedelta,
     ) -> tuple[TransferRecord, list[Notice]]:
-        name = request.name or f"evs-transfer-{transfer_id}"
-        created = self._steps.cloud.evs(checked.source).create_transfer(
-            request.volume_id, name
-        )
+        try:
+            created = self._steps.cloud.evs(checked.source).create_transfer(
+                request.volume_id, claim.evs_name
+            )
+        except CloudRejected:
+            self._claims.abandon(claim)
+            raise
+        except BaseException:
+            # No answer: EVS may have created the transfer all the same.
+            self._give_up(claim)
+            raise
         record = _record(
             self._steps,
-            transfer_id,
+            claim.transfer_id,
             request,
             checked,
             TransferState.PENDING_APPROVAL,
             ttl,
-        )
-        offers: list[Notice] = []
+        ).model_copy(update={"evs_transfer_id": created.id, "evs_transfer_open": True})
         try:
-            sealed = self._steps.cloud.kms().encrypt(
-                created.auth_key, aad=auth_key_aad(transfer_id, request.volume_id)
-            )
-            record = record.model_copy(
-                update={
-                    "evs_transfer_id": created.id,
-                    "evs_transfer_open": True,
-                    "auth_key_ciphertext": sealed,
-                    "kms_key_id": self._steps.settings.kms_key_id,
-                    "approval_token_hash": token_digest(token),
-                    "findings": [finding.to_dict() for finding in checked.findings],
-                }
-            )
-            event = self._steps.event(
-                record, caller, "created", TransferState.PENDING_APPROVAL, first=True
-            )
-            offers = self._steps.notice(
-                record, NoticeKind.OFFERED, record.target_account
-            )
-            self._steps.insert(record, event, offers)
+            return self._store(record, claim, created.auth_key, token, caller, checked)
         except BaseException:
             # The auth_key is lost with this invocation: delete the EVS transfer so that the
             # disk does not stay awaiting a transfer nobody can accept.
-            orphan = record.model_copy(
-                update={"evs_transfer_id": created.id, "evs_transfer_open": True}
-            )
-            self._steps.delete_evs_transfer(orphan)
+            self._give_up(claim)
             raise
+
+    def _store(
+        self,
+        record: TransferRecord,
+        claim: Claim,
+        auth_key: SecretStr,
+        token: SecretStr,
+        caller: Caller,
+        checked: Checked,
+    ) -> tuple[TransferRecord, list[Notice]]:
+        sealed = self._steps.cloud.kms().encrypt(
+            auth_key, aad=auth_key_aad(record.id, record.volume_id)
+        )
+        record = record.model_copy(
+            update={
+                "auth_key_ciphertext": sealed,
+                "kms_key_id": self._steps.settings.kms_key_id,
+                "approval_token_hash": token_digest(token),
+                "findings": [finding.to_dict() for finding in checked.findings],
+            }
+        )
+        event = self._steps.event(
+            record, caller, "created", TransferState.PENDING_APPROVAL, first=True
+        )
+        offers = self._steps.notice(record, NoticeKind.OFFERED, record.target_account)
+        self._steps.insert(record, event, offers, claim_key=claim.key)
 
         return record, offers
 

@@ -66,6 +66,11 @@ class DecideTransfer:
                 "approval.duplicate", transfer_id=record.id, state=record.state.value
             )
             return self._closing.finish(record, caller)
+        if (
+            record.state is TransferState.ACCEPTING
+            and approval.decision is Decision.APPROVE
+        ):
+            return self._resume(record, approval, caller)
         if record.state is not TransferState.PENDING_APPROVAL:
             raise InvalidState(
                 f"transfer {record.id} is {record.state.value}, not pending approval",
@@ -83,14 +88,36 @@ class DecideTransfer:
 
         return self._accept(record, caller)
 
+    def _resume(
+        self, record: TransferRecord, approval: Approval, caller: Caller
+    ) -> TransferRecord:
+        # Another approval is accepting. While its lease runs, its outcome is awaited;
+        # once the lease is over, its invocation is gone and the cloud says what it did.
+        if record.lease_until is None or record.lease_until > self._steps.clock():
+            log.info("approval.in_progress", transfer_id=record.id)
+            return record
+        try:
+            self._closing.settle_accept(record, caller)
+        except InvalidState:
+            log.info("approval.settled_by_another", transfer_id=record.id)
+
+        return self.decide(approval, caller)
+
     def _accept(self, record: TransferRecord, caller: Caller) -> TransferRecord:
-        record = self._steps.transition(
-            record,
-            caller,
-            "approved",
-            TransferState.PENDING_APPROVAL,
-            TransferState.ACCEPTING,
-        )
+        try:
+            record = self._steps.transition(
+                record,
+                caller,
+                "approved",
+                TransferState.PENDING_APPROVAL,
+                TransferState.ACCEPTING,
+                changes={"lease_until": self._steps.lease_until()},
+            )
+        except InvalidState as exc:
+            # Duplicate deliveries of one approval race here; one of them accepts.
+            if exc.current_state not in ("accepting", "accepted"):
+                raise
+            return self._steps.store.get(record.id)
         target = self._steps.settings.member(record.target_account)
         try:
             evs, auth_key = self._prepare(record, target)
@@ -103,7 +130,12 @@ class DecideTransfer:
         try:
             evs.accept_transfer(str(record.evs_transfer_id), auth_key)
         except CloudError as exc:
-            if not self._steps.owned_by_target(record):
+            owned = self._steps.maybe_owned_by_target(record)
+            if owned is None:
+                # Nobody can tell now whether EVS accepted: the sweep will ask again.
+                self._hand_back(record, caller, exc.message)
+                raise
+            if not owned:
                 self._accept_failed(record, caller, exc)
                 raise
             log.info("transfer.accept_reconciled", transfer_id=record.id)
@@ -158,6 +190,7 @@ class DecideTransfer:
             TransferState.ACCEPTING,
             TransferState.PENDING_APPROVAL,
             reason=reason,
+            changes={"lease_until": None},
         )
         log.warning("transfer.accept_interrupted", transfer_id=record.id)
 

@@ -82,37 +82,19 @@ class SweepTransfers:
         return "expired" if outcome.state is TransferState.EXPIRED else "accepted"
 
     def _settle_accept(self, record: TransferRecord, caller: Caller) -> str:
-        # The invocation that took the record to ``accepting`` is gone; the cloud says
-        # whether its accept went through.
-        if self._steps.owned_by_target(record):
-            self._closing.reconcile_accepted(record, caller)
-            return "accepted"
-        if self._evs_transfer_exists(record):
-            self._steps.transition(
-                record,
-                caller,
-                "accept_interrupted",
-                TransferState.ACCEPTING,
-                TransferState.PENDING_APPROVAL,
-                reason="the accepting invocation ended without an outcome",
-            )
-            return "handed_back"
-        self._closing.fail(
-            record,
-            caller,
-            expected=TransferState.ACCEPTING,
-            code="evs_transfer_gone",
-            reason="the EVS transfer ended while the accept was in progress",
-        )
+        settled = self._closing.settle_accept(record, caller)
 
-        return "failed"
+        return {
+            TransferState.ACCEPTED: "accepted",
+            TransferState.PENDING_APPROVAL: "handed_back",
+        }.get(settled.state, "failed")
 
     def _compare(self, record: TransferRecord, caller: Caller, now: dt.datetime) -> str:
         if record.state.is_final:
             finished = self._closing.finish(record, caller)
             return "accepted" if finished.state is TransferState.ACCEPTED else "cleaned"
         self._steps.store.update(record.id, record.state, {"checked_at": now})
-        if self._evs_transfer_exists(record):
+        if self._closing.evs_transfer_exists(record):
             return "unchanged"
         if self._steps.owned_by_target(record):
             self._closing.reconcile_accepted(record, caller)
@@ -138,13 +120,6 @@ class SweepTransfers:
             "evs_transfer_deleted",
             f"EVS transfer {record.evs_transfer_id} was deleted outside the broker",
         )
-
-    def _evs_transfer_exists(self, record: TransferRecord) -> bool:
-        if not record.evs_transfer_id:
-            return False
-        source = self._steps.settings.member(record.source_account)
-
-        return self._steps.cloud.evs(source).transfer_exists(record.evs_transfer_id)
 
     def _notify(self, counts: collections.Counter[str], notice: Notice) -> None:
         try:

@@ -46,6 +46,7 @@ def stuck_in_accepting(stack: Stack, transfer_id: str) -> None:
             from_state=TransferState.PENDING_APPROVAL,
             to_state=TransferState.ACCEPTING,
         ),
+        changes={"lease_until": long_ago + dt.timedelta(minutes=1)},
     )
 
 
