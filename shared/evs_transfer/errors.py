@@ -205,7 +205,11 @@ class CloudRejected(CloudError):
 
 
 class CloudUnavailable(CloudError):
-    """The cloud could not be reached, timed out, throttled or failed (5xx)."""
+    """The cloud could not be reached, timed out, throttled or failed (5xx).
+
+    ``retry_after`` holds the seconds the service asked to wait, when it said.
+    """
 
     code = "cloud_unavailable"
     status = 503
+    retry_after: float | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -23,18 +24,26 @@ from huaweicloudsdkcore.exceptions.exceptions import (
     ServiceResponseException,
 )
 from huaweicloudsdkcore.http.http_config import HttpConfig
+from huaweicloudsdkcore.http.http_handler import HttpHandler
+from requests.adapters import HTTPAdapter
 from tenacity import (
+    RetryCallState,
     retry,
     retry_if_exception,
     stop_after_attempt,
     wait_exponential_jitter,
 )
+from tenacity.wait import wait_base
+from urllib3.util import Retry
 
 from evs_transfer.errors import CloudError, CloudRejected, CloudUnavailable
 
 T = TypeVar("T")
 
 READ_ATTEMPTS = 4
+# A longer Retry-After than this is not waited for inside one invocation: it fails instead,
+# and the caller (or FunctionGraph's async retry) tries again later.
+MAX_RETRY_AFTER_SECONDS = 10.0
 CONNECT_TIMEOUT_SECONDS = 5.0
 
 
@@ -86,17 +95,39 @@ def build_client(
     timeout_seconds: float,
 ) -> Any:
     """Build an SDK client for ``region``, or for ``endpoint`` when one is configured."""
+    config = http_config(timeout_seconds)
     builder = (
         client_class.new_builder()
         .with_credentials(credentials)
-        .with_http_config(http_config(timeout_seconds))
+        .with_http_config(config)
+        .with_http_handler(HttpHandler().add_response_handler(_note_retry_after))
     )
     if endpoint:
         builder = builder.with_endpoints([endpoint])
     else:
         builder = builder.with_region(region_class.value_of(region))
+    client = builder.build()
+    _answer_throttling_as_is(client, config)
 
-    return builder.build()
+    return client
+
+
+def _answer_throttling_as_is(client: Any, config: HttpConfig) -> None:
+    # The SDK mounts urllib3 retries that turn a GET's 429 into an error without its
+    # headers, so Retry-After would be lost. Reads are retried here, with tenacity, so
+    # the session gets an adapter that hands every answer back unretried. The session is
+    # not public API: should a later SDK move it, 429s fall back to our own backoff (and
+    # the Retry-After test says so).
+    session = getattr(client.get_http_client(), "_session", None)
+    if not isinstance(session, requests.Session):
+        return
+    adapter = HTTPAdapter(
+        pool_connections=config.pool_connections,
+        pool_maxsize=config.pool_maxsize,
+        max_retries=Retry(total=0, raise_on_status=False),
+    )
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
 
 
 def call(
@@ -137,16 +168,51 @@ def call(
     if not read:
         return once()
 
-    # TODO(#5): honour Retry-After on 429 until the fault-injection work lands; the
-    # exponential wait already stays below the gateway's 200 calls/s throttle.
     retrying = retry(
         retry=retry_if_exception(lambda exc: isinstance(exc, CloudUnavailable)),
         stop=stop_after_attempt(READ_ATTEMPTS),
-        wait=wait_exponential_jitter(multiplier=0.2, max=5.0, jitter=0.2),
+        wait=_RetryAfterOr(
+            wait_exponential_jitter(multiplier=0.2, max=5.0, jitter=0.2)
+        ),
         reraise=True,
     )
 
     return retrying(once)()
+
+
+class _RetryAfterOr(wait_base):
+    """Wait what the service asked for (``Retry-After``), else the fallback's backoff."""
+
+    def __init__(self, fallback: wait_base) -> None:
+        self._fallback = fallback
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        outcome = retry_state.outcome
+        failure = outcome.exception() if outcome is not None else None
+        asked = getattr(failure, "retry_after", None)
+        if isinstance(asked, (int, float)) and 0 <= asked <= MAX_RETRY_AFTER_SECONDS:
+            return float(asked)
+
+        return float(self._fallback(retry_state))
+
+
+# The SDK's exceptions carry no headers: the response hook, which runs on the calling
+# thread before the SDK raises, leaves the throttling hint here for _service_error.
+_last_response = threading.local()
+
+
+def _note_retry_after(**kwargs: Any) -> None:
+    response = kwargs.get("response")
+    value = response.headers.get("Retry-After") if response is not None else None
+    _last_response.retry_after = _seconds(value)
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except ValueError:
+        # An HTTP date instead of seconds: fall back to our own backoff.
+        return None
 
 
 def _service_error(
@@ -161,8 +227,7 @@ def _service_error(
 
     # A gateway 401 can echo the access key id ("ak:...,err:ak not exist"): keep its text out.
     detail = "authentication failed" if status == 401 else exc.error_msg
-
-    return error_class(
+    error = error_class(
         f"{service} {operation} failed: HTTP {status} {error_code}: {detail}",
         service=service,
         operation=operation,
@@ -170,3 +235,7 @@ def _service_error(
         error_code=error_code,
         request_id=exc.request_id or None,
     )
+    if isinstance(error, CloudUnavailable):
+        error.retry_after = getattr(_last_response, "retry_after", None)
+
+    return error

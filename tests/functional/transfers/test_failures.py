@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from huaweicloudsdkevs.v2 import (
@@ -120,3 +121,30 @@ def test_refused_agency_credentials_are_assumed_again(stack: Stack):
     assert ["check_unavailable"] == [f["code"] for f in refused["findings"]]
     assert again["eligible"]
     assert assumed_before + 1 == stack.operations().count(ASSUME_AGENCY)
+
+
+def test_throttled_read_waits_as_long_as_the_service_asks(stack: Stack):
+    stack.cloud.add_fault("show_volume", "status", status=429, retry_after=1, count=1)
+
+    response = stack.request_transfer(DISK_1, dry_run=True)
+
+    assert 200 == response.status_code
+    reads = [c for c in stack.cloud.calls if c["operation"] == "show_volume"]
+    assert [429, 200] == [c["status"] for c in reads]
+    gap = dt.datetime.fromisoformat(reads[1]["time"]) - dt.datetime.fromisoformat(
+        reads[0]["time"]
+    )
+    assert gap >= dt.timedelta(seconds=1)
+
+
+def test_writes_are_never_retried_blindly(stack: Stack):
+    stack.cloud.add_fault(
+        "cinder_create_volume_transfer", "status", status=503, count=1
+    )
+
+    failed = stack.request_transfer(DISK_1)
+    creates = stack.operations().count("cinder_create_volume_transfer")
+
+    assert 503 == failed.status_code
+    assert 1 == creates
+    assert "available" == stack.volume_as("broker", DISK_1).status
