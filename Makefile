@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint format unit functional server clean
+.PHONY: install demo test lint format unit functional server store bench clean
 
 install: $(STAMP)
 
@@ -34,6 +34,12 @@ functional: install
 
 server: install
 	$(BIN)/pytest tests/server
+
+store: install  ## The store on SQLite and PostgreSQL (EVS_TRANSFER_TEST_POSTGRES_URL)
+	$(BIN)/pytest tests/store
+
+bench: install  ## API calls per create and per accept, from localcloud's call log
+	$(BIN)/python infra/scripts/bench_calls.py
 
 format: install
 	$(BIN)/ruff format .

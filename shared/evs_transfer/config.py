@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     min_ttl_seconds: int = Field(default=300, ge=1)
     max_ttl_hours: int = Field(default=168, ge=1, le=720)
     accept_lease_seconds: int = Field(default=900, ge=30, le=86400)
-    notification_retry_seconds: int = Field(default=60, ge=1, le=86400)
+    notification_retry_seconds: int = Field(default=60, ge=0, le=86400)
     sweep_batch_size: int = Field(default=100, ge=1, le=1000)
     agency_session_seconds: int = Field(default=3600, ge=900, le=86400)
     http_timeout_seconds: float = Field(default=30.0, gt=0, le=120)

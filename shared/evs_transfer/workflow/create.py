@@ -166,6 +166,23 @@ class CreateTransfer:
                 evs_transfer_id=orphan,
             )
 
+    def clear_claim(self, claim: Claim, caller: Caller) -> None:
+        """Take over a create that died, delete what EVS transfer it left, close it.
+
+        Raises:
+            RequestInProgress: A retry of the same request took it over first.
+            CloudError: The EVS transfers could not be listed or deleted.
+        """
+        taken = self._claims.claim(
+            dataclasses.replace(claim, lease_until=self._steps.lease_until()),
+            self._steps.clock(),
+        )
+        if taken.state == "done":
+            return
+        self._clear_orphans(taken)
+        self._claims.abandon(taken)
+        log.info("claim.cleared", transfer_id=claim.transfer_id, actor=caller.actor)
+
     def _give_up(self, claim: Claim) -> None:
         # After a failure whose EVS effect is unknown: clear what it may have left, then
         # close the claim; if that cannot be done now, leave the claim due at once so the

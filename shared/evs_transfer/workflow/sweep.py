@@ -14,11 +14,13 @@ import collections
 import datetime as dt
 from collections.abc import Callable
 
+from evs_transfer.claims import Claim, CreateClaims
 from evs_transfer.errors import CloudError, InvalidState, TransferError
 from evs_transfer.logs import get_logger
 from evs_transfer.models import Notice, TransferRecord, TransferState
 from evs_transfer.workflow.closing import Closing
 from evs_transfer.workflow.common import Caller, Steps
+from evs_transfer.workflow.create import CreateTransfer
 
 log = get_logger()
 
@@ -35,8 +37,9 @@ class SweepTransfers:
 
         Returns:
             How many items each outcome had: ``expired``, ``accepted``, ``handed_back``,
-            ``failed``, ``cleaned``, ``notified``, ``skipped`` (another actor was first)
-            and ``errors`` (left for the next run).
+            ``failed``, ``cleaned``, ``notified``, ``orphans_cleared`` (EVS transfers of
+            creates that died), ``skipped`` (another actor was first) and ``errors``
+            (left for the next run).
         """
         counts: collections.Counter[str] = collections.Counter()
         now = self._steps.clock()
@@ -57,6 +60,8 @@ class SweepTransfers:
             self._each(counts, record, lambda r: self._compare(r, caller, now))
         for notice in self._steps.outbox.due(self._steps.clock(), batch):
             self._notify(counts, notice)
+        for claim in CreateClaims(store.engine).stale(now, batch):
+            self._clear_claim(counts, claim, caller)
         log.info("sweep.finished", **dict(counts))
 
         return dict(counts)
@@ -120,6 +125,21 @@ class SweepTransfers:
             "evs_transfer_deleted",
             f"EVS transfer {record.evs_transfer_id} was deleted outside the broker",
         )
+
+    def _clear_claim(
+        self, counts: collections.Counter[str], claim: Claim, caller: Caller
+    ) -> None:
+        # A create died after claiming its key and left no record: the EVS transfer it
+        # may have made has an auth_key nobody holds.
+        try:
+            CreateTransfer(self._steps).clear_claim(claim, caller)
+        except TransferError as exc:
+            counts["errors"] += 1
+            log.warning(
+                "sweep.claim_failed", transfer_id=claim.transfer_id, code=exc.code
+            )
+            return
+        counts["orphans_cleared"] += 1
 
     def _notify(self, counts: collections.Counter[str], notice: Notice) -> None:
         try:

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+import yaml
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkevs.v2 import EvsClient, ShowVolumeRequest
 from huaweicloudsdksmn.v2 import (
@@ -22,6 +25,8 @@ from huaweicloudsdksmn.v2 import (
 
 from evs_transfer.store import TransferStore, create_store_engine
 from localcloud.cloud import LocalCloud
+from localcloud.testing import DEMO_WORLD
+from tests.databases import BACKENDS, database
 
 REGION = "cn-north-4"
 DISK_1 = "10000000-0000-4000-8000-000000000001"
@@ -164,3 +169,16 @@ class Stack:
 @pytest.fixture
 def stack(localcloud: LocalCloud) -> Stack:
     return Stack(localcloud)
+
+
+@pytest.fixture(params=BACKENDS)
+def any_store_stack(
+    request: pytest.FixtureRequest, localcloud: LocalCloud, tmp_path: Path
+) -> Iterator[Stack]:
+    """The stack with the functions' store on SQLite, then on PostgreSQL."""
+    with database(request.param, tmp_path) as url:
+        world = yaml.safe_load(DEMO_WORLD.read_text(encoding="utf-8"))
+        for function in world["functions"]:
+            function["user_data"]["EVS_TRANSFER_STORE_URL"] = url
+        localcloud.seed(world)
+        yield Stack(localcloud)

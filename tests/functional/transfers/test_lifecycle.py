@@ -94,7 +94,8 @@ def test_repeated_cancel_answers_with_the_cancelled_transfer(stack: Stack):
     assert 1 == len(json_deliveries(stack, B_TOPIC, "transfer.cancelled"))
 
 
-def test_accept_and_cancel_at_once_exactly_one_wins(stack: Stack):
+def test_accept_and_cancel_at_once_exactly_one_wins(any_store_stack: Stack):
+    stack = any_store_stack
     transfer_id, token = stack.offered()
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:

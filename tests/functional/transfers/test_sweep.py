@@ -134,7 +134,8 @@ def test_sweep_interrupted_half_way_is_finished_by_the_next_run(stack: Stack):
     assert 2 == len(offers_to_b(stack))
 
 
-def test_two_sweeps_at_once_expire_each_offer_once(stack: Stack):
+def test_two_sweeps_at_once_expire_each_offer_once(any_store_stack: Stack):
+    stack = any_store_stack
     ids = [stack.offered(disk, ttl_seconds=1)[0] for disk in (DISK_1, DISK_2)]
     time.sleep(1.2)
 

@@ -1,4 +1,4 @@
-"""Unit: the notification outbox and the store's work lists, on a SQLite file."""
+"""Store: the notification outbox and the work lists, on SQLite and PostgreSQL."""
 
 import datetime as dt
 import threading
@@ -15,15 +15,9 @@ from evs_transfer.models import (
     TransferState,
 )
 from evs_transfer.outbox import Outbox
-from evs_transfer.store import TransferStore, create_store_engine
 
 NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.timezone.utc)
 LEASE = dt.timedelta(seconds=60)
-
-
-@pytest.fixture
-def store(tmp_path) -> TransferStore:
-    return TransferStore(create_store_engine(f"sqlite:///{tmp_path}/store.db"))
 
 
 @pytest.fixture

@@ -1,3 +1,5 @@
+"""Store: records, transitions and the audit trail, on SQLite and PostgreSQL."""
+
 import datetime as dt
 import threading
 
@@ -5,12 +7,6 @@ import pytest
 
 from evs_transfer.errors import InvalidState, TransferNotFound
 from evs_transfer.models import AuditEvent, TransferRecord, TransferState
-from evs_transfer.store import TransferStore, create_store_engine
-
-
-@pytest.fixture
-def store(tmp_path) -> TransferStore:
-    return TransferStore(create_store_engine(f"sqlite:///{tmp_path}/store.db"))
 
 
 def event(
