@@ -6,9 +6,9 @@ database engine, agency credentials) lives here, keyed by the settings it was bu
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime as dt
-import functools
 import os
 import threading
 from typing import Any
@@ -57,6 +57,11 @@ def invocation_deadline(context: Any) -> dt.datetime | None:
 
 
 _BUILD_LOCK = threading.Lock()
+# One app per distinct environment; a process (localcloud, tests) may host several.
+_APPS: collections.OrderedDict[tuple[tuple[str, str], ...], App] = (
+    collections.OrderedDict()
+)
+MAX_APPS = 4
 
 
 def current_app() -> App:
@@ -71,11 +76,26 @@ def current_app() -> App:
 
     # Concurrent first invocations of an instance must share one app (and one engine).
     with _BUILD_LOCK:
-        return _build_app(environment)
+        app = _APPS.get(environment)
+        if app is None:
+            app = _APPS[environment] = _build_app()
+            while len(_APPS) > MAX_APPS:
+                _, evicted = _APPS.popitem(last=False)
+                evicted.store.engine.dispose()
+        _APPS.move_to_end(environment)
+
+        return app
 
 
-@functools.lru_cache(maxsize=4)
-def _build_app(environment: tuple[tuple[str, str], ...]) -> App:
+def close_apps() -> None:
+    """Close every app's database connections, as an instance being recycled would."""
+    with _BUILD_LOCK:
+        while _APPS:
+            _, app = _APPS.popitem()
+            app.store.engine.dispose()
+
+
+def _build_app() -> App:
     configure_logging()
     try:
         # Every field comes from the environment, which mypy cannot see.
@@ -87,7 +107,6 @@ def _build_app(environment: tuple[tuple[str, str], ...]) -> App:
         raise ConfigurationError(
             f"the function's settings are invalid or missing: {', '.join(fields)}"
         ) from None
-    del environment  # only the cache key
 
     return App(
         settings,

@@ -22,7 +22,9 @@ from huaweicloudsdksmn.v2 import (
     PublishMessageRequestBody,
     SmnClient,
 )
+from sqlalchemy.engine import Engine
 
+from evs_transfer.app import close_apps
 from evs_transfer.store import TransferStore, create_store_engine
 from localcloud.cloud import LocalCloud
 from localcloud.testing import DEMO_WORLD
@@ -55,6 +57,7 @@ class Stack:
         self.cloud = cloud
         self.url = cloud.url
         self.responses: list[requests.Response] = []
+        self.engines: list[Engine] = []
 
     def api(self, method: str, path: str, body: Any = None) -> requests.Response:
         """Call the HTTP API through the emulated APIG gateway."""
@@ -153,7 +156,13 @@ class Stack:
 
     def store(self) -> TransferStore:
         """The broker's store, as the functions see it (for simulating their crashes)."""
-        return TransferStore(create_store_engine(os.environ["EVS_TRANSFER_STORE_URL"]))
+        engine = create_store_engine(os.environ["EVS_TRANSFER_STORE_URL"])
+        self.engines.append(engine)
+        return TransferStore(engine)
+
+    def close(self) -> None:
+        for engine in self.engines:
+            engine.dispose()
 
     def evs_transfer_ids(self, account: str = "broker") -> list[str]:
         project = self.cloud.account(account).project_id
@@ -167,8 +176,10 @@ class Stack:
 
 
 @pytest.fixture
-def stack(localcloud: LocalCloud) -> Stack:
-    return Stack(localcloud)
+def stack(localcloud: LocalCloud) -> Iterator[Stack]:
+    stack = Stack(localcloud)
+    yield stack
+    stack.close()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -181,4 +192,7 @@ def any_store_stack(
         for function in world["functions"]:
             function["user_data"]["EVS_TRANSFER_STORE_URL"] = url
         localcloud.seed(world)
-        yield Stack(localcloud)
+        stack = Stack(localcloud)
+        yield stack
+        stack.close()
+        close_apps()  # before its database is dropped
