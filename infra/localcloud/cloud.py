@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import json
 import shutil
 import tempfile
 import threading
@@ -111,6 +112,7 @@ class LocalCloud:
         self.gateway = ApigGateway(self.runtime)
         self.timers = TimerTriggers(self.runtime)
         self.smn = SmnBackend(self.region, invoker=self.runtime)
+        self.runtime.failure_sink = self._publish_failure
         router = self._router()
         self._faults = FaultInjector(
             r.operation for r in router.routes if r.authenticated
@@ -199,6 +201,13 @@ class LocalCloud:
             self._registry.clear()
             self._calls.clear()
             self._world = None
+
+    def _publish_failure(self, topic_urn: str, record: dict[str, Any]) -> None:
+        # FunctionGraph itself publishes to an async failure destination.
+        text = json.dumps(record)
+        self.smn.publish(
+            topic_urn, subject="FunctionGraph async failure", message_for=lambda _: text
+        )
 
     def _backends(self) -> Backends:
         return Backends(

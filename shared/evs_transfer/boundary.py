@@ -69,8 +69,15 @@ def handle(
     routes: Sequence[Route] = (),
     on_smn: SmnAction | None = None,
     on_timer: TimerAction | None = None,
+    retry_unavailable: bool = True,
 ) -> Any:
-    """Dispatch a trigger event to the function's routes, SMN or timer action."""
+    """Dispatch a trigger event to the function's routes, SMN or timer action.
+
+    With ``retry_unavailable``, an SMN message that met an unreachable cloud fails the
+    invocation, so that FunctionGraph retries it (and at last hands it to the async
+    failure destination, payload included). Functions whose messages carry secrets turn
+    it off and answer such a message themselves.
+    """
     request_id = _request_id(context)
     kind = trigger_kind(event)
     with _bound(function=function, request_id=request_id, trigger=kind):
@@ -80,7 +87,7 @@ def handle(
             log.info("invocation.finished", status=result["statusCode"])
             return result
         if kind == "smn" and on_smn is not None:
-            outcome = _handle_smn(event, on_smn, request_id)
+            outcome = _handle_smn(event, on_smn, request_id, retry_unavailable)
             log.info("invocation.finished", results=len(outcome["results"]))
             return outcome
         if kind == "timer" and on_timer is not None:
@@ -140,7 +147,9 @@ def _handle_apig(raw: Any, routes: Sequence[Route], request_id: str) -> dict[str
         )
 
 
-def _handle_smn(raw: Any, action: SmnAction, request_id: str) -> dict[str, Any]:
+def _handle_smn(
+    raw: Any, action: SmnAction, request_id: str, retry_unavailable: bool
+) -> dict[str, Any]:
     try:
         event = parse(SmnEvent, raw, what="SMN event")
     except InvalidRequest as exc:
@@ -151,7 +160,11 @@ def _handle_smn(raw: Any, action: SmnAction, request_id: str) -> dict[str, Any]:
         with _bound(message_id=record.smn.message_id):
             try:
                 results.append(action(record, request_id))
-            except CloudUnavailable:
+            except CloudUnavailable as exc:
+                if not retry_unavailable:
+                    _log_error(exc)
+                    results.append({"error": exc.to_dict()})
+                    continue
                 # Raising makes FunctionGraph retry the asynchronous invocation.
                 log.warning("smn.retry_requested")
                 raise

@@ -130,8 +130,16 @@ def accept_transfer(event: Any, context: Any) -> Any:
 
     routes = [Route("POST", "/transfers/{transfer_id}/approval", post_approval)]
 
+    # An approval message carries its token: a platform retry would end, after the last
+    # attempt, in the async failure destination with the message. Instead the offer stays
+    # open and the target is told to send the approval again.
     return handle(
-        event, context, function="accept_transfer", routes=routes, on_smn=on_approval
+        event,
+        context,
+        function="accept_transfer",
+        routes=routes,
+        on_smn=on_approval,
+        retry_unavailable=False,
     )
 
 

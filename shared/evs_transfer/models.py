@@ -252,6 +252,7 @@ class NoticeKind(str, enum.Enum):
     EXPIRED = "expired"
     FAILED = "failed"
     REFUSED = "refused"
+    APPROVAL_FAILED = "approval_failed"
 
 
 class Notice(BaseModel):

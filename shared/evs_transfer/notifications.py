@@ -197,6 +197,29 @@ def failed(record: TransferRecord, reason: str) -> tuple[str, dict[str, str]]:
     return subject, _messages(text, document)
 
 
+def approval_failed(record: TransferRecord, reason: str) -> tuple[str, dict[str, str]]:
+    """Return the subject and messages asking the target to send its approval again."""
+    disk = record.volume_name or record.volume_id
+    subject = f"EVS disk {disk}: your approval could not be carried out yet"
+    text = "\n".join(
+        [
+            f"Your approval of the EVS disk {disk} ({record.volume_id}) from",
+            f"{record.source_account} reached the broker, but could not be carried out:",
+            f"  {quoted(reason)}",
+            "Nothing has changed. The offer stays open until",
+            f"{record.expires_at:%Y-%m-%d %H:%M} UTC: send the same approval again.",
+            f"Transfer: {record.id}",
+        ]
+    )
+    document = {
+        "type": "transfer.approval_failed",
+        "transfer": _facts(record),
+        "reason": reason,
+    }
+
+    return subject, _messages(text, document)
+
+
 def render(
     notice: Notice,
     record: TransferRecord,
@@ -212,12 +235,13 @@ def render(
         if token is None:
             raise ValueError("an offer needs its approval token")
         return offer(record, token, settings)
-    if notice.kind in (NoticeKind.REJECTED, NoticeKind.CANCELLED, NoticeKind.FAILED):
-        with_reason = {
-            NoticeKind.REJECTED: rejected,
-            NoticeKind.CANCELLED: cancelled,
-            NoticeKind.FAILED: failed,
-        }[notice.kind]
+    with_reason = {
+        NoticeKind.REJECTED: rejected,
+        NoticeKind.CANCELLED: cancelled,
+        NoticeKind.FAILED: failed,
+        NoticeKind.APPROVAL_FAILED: approval_failed,
+    }.get(notice.kind)
+    if with_reason is not None:
         return with_reason(record, notice.reason)
     plain = {
         NoticeKind.ACCEPTED: accepted,

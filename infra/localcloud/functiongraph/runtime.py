@@ -20,6 +20,7 @@ import threading
 import time
 import traceback
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,8 @@ class FunctionRuntime:
         self._lock = threading.RLock()
         self._idle = threading.Condition(self._lock)
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self.failure_sink: Callable[[str, dict[str, Any]], None] | None = None
+        """Publishes an async failure record to an SMN topic URN (set by the cloud)."""
 
     @property
     def max_async_retry_attempts(self) -> int:
@@ -321,10 +324,35 @@ class FunctionRuntime:
                 self._record(invocation, function)
                 if invocation.ok:
                     return
+            self._send_to_failure_destination(function, payload, invocation)
         finally:
             with self._idle:
                 self._pending -= 1
                 self._idle.notify_all()
+
+    def _send_to_failure_destination(
+        self, function: _Function, payload: dict[str, Any], last: Invocation
+    ) -> None:
+        topic_urn = function.spec.on_failure_topic_urn
+        if topic_urn is None or self.failure_sink is None:
+            return
+        error = last.error or {}
+        record = {
+            "timestamp": last.finished_at.isoformat(timespec="milliseconds"),
+            "request_context": {
+                "request_id": last.request_id,
+                "function_urn": function.urn,
+                "condition": error.get("errorType", ""),
+                "approximate_invoke_count": last.attempt,
+            },
+            "request_payload": json.dumps(payload),
+            "response_context": {
+                "status_code": 200,
+                "function_error": error.get("errorMessage", ""),
+            },
+            "response_payload": "",
+        }
+        self.failure_sink(topic_urn, record)
 
     def _run(
         self,

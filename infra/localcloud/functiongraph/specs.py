@@ -28,6 +28,10 @@ class FunctionSpec(BaseModel):
     timeout_seconds: int = Field(default=60, ge=3, le=259_200)
     memory_mb: int = 256
     user_data: dict[str, str] = Field(default_factory=dict)
+    on_failure_topic_urn: str | None = Field(
+        default=None,
+        description="SMN destination of async invocations that fail every attempt",
+    )
 
 
 class ApigRoute(BaseModel):

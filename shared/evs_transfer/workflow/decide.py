@@ -183,6 +183,14 @@ class DecideTransfer:
         return evs, auth_key
 
     def _hand_back(self, record: TransferRecord, caller: Caller, reason: str) -> None:
+        # Over HTTP the approver reads the error; an SMN approval has nobody waiting.
+        told = (
+            self._steps.notice(
+                record, NoticeKind.APPROVAL_FAILED, record.target_account, reason=reason
+            )
+            if caller.channel == "smn"
+            else []
+        )
         self._steps.transition(
             record,
             caller,
@@ -191,6 +199,7 @@ class DecideTransfer:
             TransferState.PENDING_APPROVAL,
             reason=reason,
             changes={"lease_until": None},
+            notices=told,
         )
         log.warning("transfer.accept_interrupted", transfer_id=record.id)
 

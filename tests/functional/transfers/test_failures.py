@@ -11,11 +11,12 @@ from huaweicloudsdkevs.v2 import (
     EvsClient,
 )
 
-from .conftest import B_TOPIC, DISK_1, Stack
+from .conftest import APPROVALS_TOPIC, B_TOPIC, DISK_1, REQUESTS_TOPIC, Stack
 
 BROKER_PROJECT = "a1000000000000000000000000000001"
 KMS_KEY = "30000000-0000-4000-8000-000000000001"
 ASSUME_AGENCY = "create_temporary_access_key_by_agency"
+FAILURES_TOPIC = f"urn:smn:cn-north-4:{BROKER_PROJECT}:evs-transfer-failures"
 
 
 def evs_transfers_of_a(stack: Stack) -> list[str]:
@@ -148,3 +149,54 @@ def test_writes_are_never_retried_blindly(stack: Stack):
     assert 503 == failed.status_code
     assert 1 == creates
     assert "available" == stack.volume_as("broker", DISK_1).status
+
+
+def test_smn_approval_meeting_an_unreachable_cloud_asks_the_target_again(
+    stack: Stack,
+):
+    created = stack.request_transfer(DISK_1).json()["transfer"]
+    token = stack.offer_token(created["id"])
+    stack.cloud.add_fault("decrypt_data", "status", status=503)  # every retry too
+
+    stack.publish(
+        "account-b",
+        APPROVALS_TOPIC,
+        {"transfer_id": created["id"], "decision": "approve", "token": token},
+    )
+    assert stack.cloud.wait_idle(30)
+
+    accept_runs = [
+        i for i in stack.cloud.invocations if i.function_name == "accept_transfer"
+    ]
+    assert [True] == [run.ok for run in accept_runs]  # not retried with its token
+    assert [] == stack.deliveries(FAILURES_TOPIC)
+    assert "pending_approval" == stack.transfer(created["id"])["state"]
+    asked = [
+        json.loads(d["message"])
+        for d in stack.deliveries(B_TOPIC)
+        if d["protocol"] == "https"
+    ]
+    assert "transfer.approval_failed" == asked[-1]["type"]
+
+
+def test_smn_request_failing_every_attempt_reaches_the_failure_topic(stack: Stack):
+    stack.cloud.add_fault("cinder_create_volume_transfer", "status", status=503)
+
+    stack.publish(
+        "broker",
+        REQUESTS_TOPIC,
+        {
+            "volume_id": DISK_1,
+            "source_account": "account-a",
+            "target_account": "account-b",
+            "requester": "ops-bot",
+        },
+    )
+    assert stack.cloud.wait_idle(30)
+
+    (failure,) = stack.deliveries(FAILURES_TOPIC)
+    record = json.loads(failure["message"])
+    assert 2 == record["request_context"]["approximate_invoke_count"]
+    assert "CloudUnavailable" == record["request_context"]["condition"]
+    assert "available" == stack.volume_as("broker", DISK_1).status
+    assert [] == evs_transfers_of_a(stack)

@@ -194,3 +194,37 @@ def test_async_result_over_256_kilobytes_becomes_empty(
 
     assert attempts(runtime) == [(1, "ok")]
     assert runtime.invocations[0].result is None
+
+
+def test_async_failure_of_every_attempt_goes_to_the_failure_destination(
+    runtime: FunctionRuntime, register: Register, make_handler: MakeHandler
+) -> None:
+    sent: list[tuple[str, dict]] = []
+    runtime.failure_sink = lambda urn, record: sent.append((urn, record))
+    handler = make_handler("functions/flaky/index", FLAKY_HANDLER)
+    topic = "urn:smn:cn-north-4:" + "a" * 32 + ":failures"
+    urn = register("flaky", handler, on_failure_topic_urn=topic)
+
+    runtime.invoke_async(urn, {"job": "x"})
+    runtime.wait_idle(5)
+
+    ((destination, record),) = sent
+    assert topic == destination
+    assert 2 == record["request_context"]["approximate_invoke_count"]
+    assert "ConnectionError" == record["request_context"]["condition"]
+    assert "EVS unavailable" == record["response_context"]["function_error"]
+    assert '{"job": "x"}' == record["request_payload"]
+
+
+def test_async_success_after_a_retry_sends_nothing_to_the_destination(
+    runtime: FunctionRuntime, register: Register, make_handler: MakeHandler
+) -> None:
+    sent: list[tuple[str, dict]] = []
+    runtime.failure_sink = lambda urn, record: sent.append((urn, record))
+    handler = make_handler("functions/flaky/index", FLAKY_HANDLER)
+    urn = register("flaky", handler, on_failure_topic_urn="urn:smn:r:p:failures")
+
+    runtime.invoke_async(urn, {"succeed_on": 2})
+    runtime.wait_idle(5)
+
+    assert [] == sent
