@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from evs_transfer.config import MemberAccount, Settings
-from evs_transfer.models import TransferRecord, TransferState
+from evs_transfer.models import TransferRecord
+from tests.records import pending_record
 
 BROKER_DOMAIN = "a" * 32
 BROKER_PROJECT = "b" * 32
@@ -44,26 +43,6 @@ def settings() -> Settings:
 
 @pytest.fixture
 def record() -> TransferRecord:
-    now = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.timezone.utc)
-    return TransferRecord(
-        id="1" * 32,
-        state=TransferState.PENDING_APPROVAL,
-        region="cn-north-4",
-        volume_id=VOLUME_ID,
-        volume_name="data-disk-01",
-        volume_size_gb=100,
-        volume_type="SSD",
-        source_account="account-a",
-        source_project_id=BROKER_PROJECT,
-        target_account="account-b",
-        target_project_id=TARGET_PROJECT,
-        requester="alice@example.com",
-        reason="team moved",
-        evs_transfer_id="2a7059f5-8ed7-45b7-8d05-2811e5d09f24",
-        auth_key_ciphertext="Q0lQSEVSVEVYVA==",
-        kms_key_id="0d0466b0-e727-4d9c-b35d-f84bb474a37f",
-        approval_token_hash="f" * 64,
-        created_at=now,
-        updated_at=now,
-        expires_at=now + dt.timedelta(hours=72),
+    return pending_record(
+        source_project_id=BROKER_PROJECT, target_project_id=TARGET_PROJECT
     )
