@@ -110,7 +110,7 @@ def _build_app() -> App:
 
     return App(
         settings,
-        TransferStore(create_store_engine(settings.store_url)),
+        TransferStore(create_store_engine(settings.store_url.get_secret_value())),
         AgencyCredentialCache(),
     )
 

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from evs_transfer.errors import UnknownAccount
@@ -62,7 +69,10 @@ class Settings(BaseSettings):
         default_factory=dict,
         description="Endpoint override per service key (evs, kms, smn, iam); empty in the cloud",
     )
-    store_url: str = "sqlite:////tmp/evs-transfer.db"
+    store_url: SecretStr = Field(
+        default=SecretStr("sqlite:////tmp/evs-transfer.db"),
+        description="SQLAlchemy URL; it may hold the database password",
+    )
     broker_domain_id: HexId
     broker_project_id: HexId
     kms_key_id: str = Field(min_length=1)
@@ -77,6 +87,7 @@ class Settings(BaseSettings):
     min_ttl_seconds: int = Field(default=300, ge=1)
     max_ttl_hours: int = Field(default=168, ge=1, le=720)
     accept_lease_seconds: int = Field(default=900, ge=30, le=86400)
+    max_failed_approvals: int = Field(default=5, ge=1, le=100)
     notification_retry_seconds: int = Field(default=60, ge=0, le=86400)
     sweep_batch_size: int = Field(default=100, ge=1, le=1000)
     agency_session_seconds: int = Field(default=3600, ge=900, le=86400)

@@ -25,6 +25,7 @@ class TransferState(str, enum.Enum):
     EXPIRED = "expired"
     FAILED = "failed"
     REFUSED = "refused"
+    LOCKED = "locked"
 
     @property
     def is_final(self) -> bool:
@@ -207,6 +208,7 @@ class TransferRecord(BaseModel):
     failure_reason: str | None = None
     checked_at: dt.datetime | None = None
     lease_until: dt.datetime | None = None
+    failed_approvals: int = 0
     findings: list[dict[str, Any]] = Field(default_factory=list)
 
     def public_view(self) -> dict[str, Any]:
@@ -253,6 +255,7 @@ class NoticeKind(str, enum.Enum):
     FAILED = "failed"
     REFUSED = "refused"
     APPROVAL_FAILED = "approval_failed"
+    LOCKED = "locked"
 
 
 class Notice(BaseModel):

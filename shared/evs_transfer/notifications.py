@@ -220,6 +220,28 @@ def approval_failed(record: TransferRecord, reason: str) -> tuple[str, dict[str,
     return subject, _messages(text, document)
 
 
+def locked(record: TransferRecord, attempts: int) -> tuple[str, dict[str, str]]:
+    """Return the subject and messages telling the source that guessing locked a transfer."""
+    disk = record.volume_name or record.volume_id
+    subject = f"EVS disk {disk}: transfer locked after {attempts} wrong approval tokens"
+    text = "\n".join(
+        [
+            f"The offer of the EVS disk {disk} ({record.volume_id}) to",
+            f"{record.target_account} received {attempts} approvals with a wrong token, so",
+            "the broker closed it: someone may be guessing. The disk stays with your",
+            "account. Check with the target's operators before you ask again.",
+            f"Transfer: {record.id}",
+        ]
+    )
+    document = {
+        "type": "transfer.locked",
+        "transfer": _facts(record),
+        "failed_approvals": attempts,
+    }
+
+    return subject, _messages(text, document)
+
+
 def render(
     notice: Notice,
     record: TransferRecord,
@@ -243,6 +265,8 @@ def render(
     }.get(notice.kind)
     if with_reason is not None:
         return with_reason(record, notice.reason)
+    if notice.kind is NoticeKind.LOCKED:
+        return locked(record, record.failed_approvals)
     plain = {
         NoticeKind.ACCEPTED: accepted,
         NoticeKind.EXPIRED: expired,

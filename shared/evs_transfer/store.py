@@ -58,6 +58,8 @@ transfers = sa.Table(
     sa.Column("findings", sa.JSON, nullable=False, default=list),
     # Until when an ``accepting`` record belongs to the invocation that moved it there.
     sa.Column("lease_until", sa.DateTime(timezone=True)),
+    # Wrong approval tokens presented so far; enough of them lock the transfer.
+    sa.Column("failed_approvals", sa.Integer, nullable=False, server_default="0"),
 )
 
 transfer_events = sa.Table(
@@ -316,6 +318,22 @@ class TransferStore:
             rows = conn.execute(statement).all()
 
         return [_record(dict(row._mapping)) for row in rows]
+
+    def count_failed_approval(self, transfer_id: str) -> int:
+        """Add one to the transfer's wrong-token counter; return the new count."""
+        with self._engine.begin() as conn:
+            conn.execute(
+                transfers.update()
+                .where(transfers.c.id == transfer_id)
+                .values(failed_approvals=transfers.c.failed_approvals + 1)
+            )
+            count = conn.execute(
+                sa.select(transfers.c.failed_approvals).where(
+                    transfers.c.id == transfer_id
+                )
+            ).scalar_one()
+
+        return int(count)
 
     def record_event(self, event: AuditEvent) -> None:
         """Append an audit event that changes no state (for example a refused attempt)."""

@@ -61,5 +61,5 @@ def test_instances_starting_together_migrate_once(store_url):
         ).all()
 
     assert [] == errors
-    assert [("0002",)] == [tuple(row) for row in versions]
+    assert [("0003",)] == [tuple(row) for row in versions]
     engine.dispose()

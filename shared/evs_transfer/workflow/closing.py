@@ -24,6 +24,7 @@ _EVENTS = {
     TransferState.CANCELLED: "transfer.cancelled",
     TransferState.EXPIRED: "transfer.expired",
     TransferState.FAILED: "transfer.closed_failed",
+    TransferState.LOCKED: "transfer.locked",
 }
 
 

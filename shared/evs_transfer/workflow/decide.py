@@ -56,6 +56,7 @@ class DecideTransfer:
         record = self._steps.store.get(approval.transfer_id)
         if not token_matches(approval.token, record.approval_token_hash):
             self._refuse(record, caller, "invalid_approval_token")
+            self._count_wrong_token(record, caller)
             raise ApprovalDenied(
                 f"the approval token is not valid for transfer {record.id}"
             )
@@ -234,6 +235,29 @@ class DecideTransfer:
                 r, NoticeKind.REJECTED, r.source_account, reason=reason
             ),
         )
+
+    def _count_wrong_token(self, record: TransferRecord, caller: Caller) -> None:
+        # Tokens are far too long to guess, but a stream of wrong ones means someone
+        # tries: past the limit, the offer is closed and its source told.
+        count = self._steps.store.count_failed_approval(record.id)
+        if (
+            count < self._steps.settings.max_failed_approvals
+            or record.state is not TransferState.PENDING_APPROVAL
+        ):
+            return
+        try:
+            self._closing.close(
+                record.model_copy(update={"failed_approvals": count}),
+                caller,
+                action="locked",
+                new_state=TransferState.LOCKED,
+                reason=f"{count} approvals with a wrong token",
+                notices=lambda r: self._steps.notice(
+                    r, NoticeKind.LOCKED, r.source_account
+                ),
+            )
+        except InvalidState:
+            log.info("transfer.lock_skipped", transfer_id=record.id)
 
     def _refuse(self, record: TransferRecord, caller: Caller, reason: str) -> None:
         log.warning("approval.refused", transfer_id=record.id, reason=reason)

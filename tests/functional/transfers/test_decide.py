@@ -144,3 +144,25 @@ def test_approval_from_another_topic_is_refused(stack: Stack):
 
     assert "invalid_request" == invocation.result["results"][0]["error"]["code"]
     assert "pending_approval" == stack.transfer(transfer_id)["state"]
+
+
+def test_wrong_tokens_past_the_limit_lock_the_transfer_and_tell_the_source(
+    stack: Stack,
+):
+    transfer_id, token = offered(stack)
+
+    answers = [
+        stack.decide(transfer_id, f"guess-{n:02d}-" + "x" * 40).status_code
+        for n in range(5)
+    ]
+    right_token_after = stack.decide(transfer_id, token)
+
+    assert [403] * 5 == answers
+    transfer = stack.transfer(transfer_id)
+    assert "locked" == transfer["state"]
+    assert 5 == transfer["failed_approvals"]
+    assert 409 == right_token_after.status_code
+    assert "available" == stack.volume_as("broker", DISK_1).status
+    assert [] == stack.evs_transfer_ids()
+    told_a = [d["subject"] for d in stack.deliveries(A_TOPIC)]
+    assert any("locked after 5 wrong approval tokens" in s for s in told_a)
