@@ -5,6 +5,9 @@
   reached by the real Huawei SDK clients over HTTP; the functions run in-process through the
   FunctionGraph runtime emulation.
 - ``tests/server``: localcloud started as its own process (``python -m localcloud``).
+- ``tests/store``: the store on SQLite and on PostgreSQL (``tests/databases.py``).
+- ``tests/pages``: the approval pages in a real headless Chromium, against localcloud
+  served in-process.
 """
 
 from pathlib import Path

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from localcloud.admin.urls import admin_routes
 from localcloud.cbr.models import CbrBackend
@@ -68,6 +68,19 @@ class AccountInfo:
     projects: dict[str, str]
     access_key: str
     secret_key: str = dataclasses.field(repr=False)
+
+
+class _RequestHandler(WSGIRequestHandler):
+    """Logs each request without its query string, as a careful gateway would.
+
+    Approval links carry their token in the query; an access log keeps only the path.
+    """
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        path, _, query = self.path.partition("?")
+        if query:
+            self.requestline = self.requestline.replace(self.path, f"{path}?[query]")
+        super().log_request(code, size)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -379,7 +392,9 @@ class LocalCloud:
         The current world is re-seeded once the URL is known, so that
         ``${LOCALCLOUD_URL}`` resolves in function settings.
         """
-        server = make_server(host, port, self.wsgi_app, threaded=True)
+        server = make_server(
+            host, port, self.wsgi_app, threaded=True, request_handler=_RequestHandler
+        )
         thread = threading.Thread(
             target=server.serve_forever, name="localcloud-http", daemon=True
         )

@@ -8,6 +8,7 @@ a traceback or key material.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import uuid
@@ -27,10 +28,22 @@ from evs_transfer.events import (
     trigger_kind,
 )
 from evs_transfer.logs import configure_logging, get_logger
+from evs_transfer.pages import problem_page
 
 log = get_logger()
 
-ApigAction = Callable[[ApigEvent, dict[str, str], str], tuple[int, dict[str, Any]]]
+
+@dataclasses.dataclass(frozen=True)
+class Page:
+    """An HTML answer of an APIG route, for people in a browser."""
+
+    status: int
+    html: str
+
+
+ApigAction = Callable[
+    [ApigEvent, dict[str, str], str], "tuple[int, dict[str, Any]] | Page"
+]
 SmnAction = Callable[[SmnRecord, str], dict[str, Any]]
 TimerAction = Callable[[TimerEvent, str], dict[str, Any]]
 
@@ -40,15 +53,30 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
 }
+# Pages load nothing from elsewhere, post only to themselves and are never framed (a
+# framed Approve button could be clicked by a trick).
+PAGE_HEADERS = {
+    **SECURITY_HEADERS,
+    "Content-Type": "text/html; charset=utf-8",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+}
 
 
 class Route:
     """An HTTP method and path template (``/transfers/{transfer_id}``) bound to an action."""
 
-    def __init__(self, method: str, template: str, action: ApigAction) -> None:
+    def __init__(
+        self, method: str, template: str, action: ApigAction, *, pages: bool = False
+    ) -> None:
         self.method = method
         self.template = template
         self.action = action
+        self.pages = pages
+        """Errors become HTML pages for callers that accept HTML."""
         pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
         self._pattern = re.compile(f"^{pattern}/?$")
 
@@ -114,14 +142,37 @@ def apig_response(status: int, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def page_response(page: Page) -> dict[str, Any]:
+    """Return an APIG trigger result with an HTML body."""
+    return {
+        "statusCode": page.status,
+        "isBase64Encoded": False,
+        "headers": dict(PAGE_HEADERS),
+        "body": page.html,
+    }
+
+
+def wants_html(event: ApigEvent) -> bool:
+    """Tell whether the caller is a browser asking for a page rather than JSON."""
+    accept = next(
+        (value for key, value in event.headers.items() if key.lower() == "accept"), ""
+    )
+
+    return "text/html" in accept.lower()
+
+
 def _handle_apig(raw: Any, routes: Sequence[Route], request_id: str) -> dict[str, Any]:
+    event: ApigEvent | None = None
+    route: Route | None = None
     try:
         event = parse(ApigEvent, raw, what="APIG event")
         for route in routes:
             params = route.match(event.httpMethod, event.path)
             if params is not None:
-                status, body = route.action(event, params, request_id)
-                return apig_response(status, body)
+                answer = route.action(event, params, request_id)
+                if isinstance(answer, Page):
+                    return page_response(answer)
+                return apig_response(*answer)
         return apig_response(
             404,
             _error_body(
@@ -132,6 +183,13 @@ def _handle_apig(raw: Any, routes: Sequence[Route], request_id: str) -> dict[str
         )
     except TransferError as exc:
         _log_error(exc)
+        if (
+            event is not None
+            and route is not None
+            and route.pages
+            and wants_html(event)
+        ):
+            return page_response(Page(exc.status, problem_page(exc, request_id)))
         return apig_response(
             exc.status, {"error": exc.to_dict(), "request_id": request_id}
         )

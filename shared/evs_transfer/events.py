@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -67,8 +68,16 @@ class ApigEvent(BaseModel):
             )
         if not data.strip():
             return None
+        if self.header("content-type").startswith("application/x-www-form-urlencoded"):
+            return _form(data)
 
         return _json(data, field="body", what="the request body")
+
+    def header(self, name: str) -> str:
+        """Return a request header's value ("" when absent), whatever its case."""
+        wanted = name.lower()
+
+        return next((v for k, v in self.headers.items() if k.lower() == wanted), "")
 
 
 class SmnMessage(BaseModel):
@@ -154,6 +163,25 @@ def smn_payload(record: SmnRecord) -> Any:
         InvalidRequest: The message is not JSON.
     """
     return _json(record.smn.message, field="smn.message", what="the SMN message")
+
+
+def _form(data: bytes) -> dict[str, str]:
+    # A browser's form post: every field once; a repeated one is a client mistake.
+    try:
+        pairs = urllib.parse.parse_qsl(
+            data.decode(), keep_blank_values=True, strict_parsing=True
+        )
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidRequest(
+            "the form body is not valid", details=[{"field": "body"}]
+        ) from None
+    fields = dict(pairs)
+    if len(fields) != len(pairs):
+        raise InvalidRequest(
+            "a form field was sent more than once", details=[{"field": "body"}]
+        )
+
+    return fields
 
 
 def _json(data: str | bytes, *, field: str, what: str) -> Any:

@@ -12,17 +12,19 @@ from __future__ import annotations
 from typing import Any
 
 from evs_transfer.app import current_app
-from evs_transfer.boundary import Route, handle
+from evs_transfer.boundary import Page, Route, handle, wants_html
 from evs_transfer.errors import InvalidRequest
 from evs_transfer.events import ApigEvent, SmnRecord, TimerEvent, parse, smn_payload
 from evs_transfer.logs import get_logger
 from evs_transfer.models import (
     Approval,
+    ApprovalLink,
     Cancellation,
     TransferQuery,
     TransferRequest,
     TransferState,
 )
+from evs_transfer.pages import approval_page, decided_page
 from evs_transfer.workflow import Caller
 
 log = get_logger()
@@ -105,17 +107,28 @@ def create_transfer(event: Any, context: Any) -> Any:
 def accept_transfer(event: Any, context: Any) -> Any:
     """Handle the accept-function's triggers (APIG and the approvals topic)."""
 
+    def get_approval_page(apig: ApigEvent, params: dict[str, str], _rid: str) -> Page:
+        query = parse(ApprovalLink, apig.queryStringParameters or {}, what="link")
+        service = current_app().service(context)
+        record = service.preview(params["transfer_id"], query.token)
+        if record.state is not TransferState.PENDING_APPROVAL:
+            return Page(200, decided_page(record))
+
+        return Page(200, approval_page(record, query.token))
+
     def post_approval(
         apig: ApigEvent, params: dict[str, str], request_id: str
-    ) -> Answer:
+    ) -> Answer | Page:
         body = _object(apig.json_body(), params["transfer_id"])
-        approval = parse(Approval, body, what="approval")
+        approval = parse(Approval, _drop_blank(body), what="approval")
         caller = Caller(
             actor=f"http:{approval.approver or 'target'}", request_id=request_id
         )
         record = current_app().service(context).decide(approval, caller)
         # An approval that found another one accepting: the outcome is not known yet.
         status = 202 if record.state is TransferState.ACCEPTING else 200
+        if wants_html(apig):
+            return Page(status, decided_page(record))
 
         return status, {"transfer": record.public_view()}
 
@@ -128,7 +141,12 @@ def accept_transfer(event: Any, context: Any) -> Any:
 
         return {"transfer": decided.public_view()}
 
-    routes = [Route("POST", "/transfers/{transfer_id}/approval", post_approval)]
+    routes = [
+        Route(
+            "GET", "/transfers/{transfer_id}/approval", get_approval_page, pages=True
+        ),
+        Route("POST", "/transfers/{transfer_id}/approval", post_approval, pages=True),
+    ]
 
     # An approval message carries its token: a platform retry would end, after the last
     # attempt, in the async failure destination with the message. Instead the offer stays
@@ -169,6 +187,11 @@ def _object(body: Any, transfer_id: str) -> dict[str, Any]:
         )
 
     return {**body, "transfer_id": transfer_id}
+
+
+def _drop_blank(body: dict[str, Any]) -> dict[str, Any]:
+    # A page's form sends its optional fields empty; JSON callers leave them out.
+    return {k: v for k, v in body.items() if not (isinstance(v, str) and v == "")}
 
 
 def _smn_caller(who: str, record: SmnRecord, request_id: str) -> Caller:

@@ -106,6 +106,14 @@ class Approval(BaseModel):
     approver: str = Field(default="", max_length=128)
 
 
+class ApprovalLink(BaseModel):
+    """The query of the approval page's link: the token, and nothing else."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: SecretStr = Field(min_length=16, max_length=128)
+
+
 class Attachment(BaseModel):
     """Where a disk is attached: the server and the device name on it."""
 

@@ -9,6 +9,7 @@ part of any notification.
 from __future__ import annotations
 
 import json
+import urllib.parse
 from typing import Any
 
 from pydantic import SecretStr
@@ -47,6 +48,7 @@ def offer(
         f"  Reason:      {quoted(record.reason) if record.reason else '(none given)'}",
         f"  Transfer:    {record.id}",
         f"  Expires at:  {record.expires_at:%Y-%m-%d %H:%M} UTC",
+        *_page_lines(record, settings, token),
         "",
         "To approve, publish this JSON with your account's credentials to the topic",
         f"{settings.approvals_topic_urn}:",
@@ -66,6 +68,7 @@ def offer(
             "token": token.get_secret_value(),
             "approvals_topic_urn": settings.approvals_topic_urn,
             "url": _approval_url(record, settings),
+            "page_url": _page_url(record, settings, token),
         },
     }
 
@@ -302,6 +305,31 @@ def _approval_url(record: TransferRecord, settings: Settings) -> str | None:
         return None
 
     return f"{settings.api_url.rstrip('/')}/transfers/{record.id}/approval"
+
+
+def _page_url(
+    record: TransferRecord, settings: Settings, token: SecretStr
+) -> str | None:
+    url = _approval_url(record, settings)
+    if url is None:
+        return None
+    query = urllib.parse.urlencode({"token": token.get_secret_value()})
+
+    return f"{url}?{query}"
+
+
+def _page_lines(
+    record: TransferRecord, settings: Settings, token: SecretStr
+) -> list[str]:
+    url = _page_url(record, settings, token)
+    if url is None:
+        return []
+
+    return [
+        "",
+        "Review the offer and decide in your browser (opening the page changes nothing):",
+        f"  {url}",
+    ]
 
 
 def _http_lines(record: TransferRecord, settings: Settings) -> list[str]:

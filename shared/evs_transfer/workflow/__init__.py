@@ -13,6 +13,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import SecretStr
+
 from evs_transfer.cloud.accounts import Cloud
 from evs_transfer.config import Settings
 from evs_transfer.models import (
@@ -73,6 +75,10 @@ class TransferService:
     def create(self, request: TransferRequest, caller: Caller) -> TransferRecord:
         """Offer a disk to the target account (see :class:`CreateTransfer`)."""
         return CreateTransfer(self._steps).create(request, caller)
+
+    def preview(self, transfer_id: str, token: SecretStr) -> TransferRecord:
+        """Return the transfer a valid approval token is for, changing nothing."""
+        return DecideTransfer(self._steps).preview(transfer_id, token)
 
     def decide(self, approval: Approval, caller: Caller) -> TransferRecord:
         """Apply the target's decision to a pending transfer (see :class:`DecideTransfer`)."""

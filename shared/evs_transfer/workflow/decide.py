@@ -43,6 +43,23 @@ class DecideTransfer:
         self._steps = steps
         self._closing = Closing(steps)
 
+    def preview(self, transfer_id: str, token: SecretStr) -> TransferRecord:
+        """Return the transfer a valid token is for; change and record nothing.
+
+        Raises:
+            TransferNotFound: No such transfer.
+            ApprovalDenied: The token does not belong to this transfer.
+        """
+        record = self._steps.store.get(transfer_id)
+        if not token_matches(token, record.approval_token_hash):
+            # Links are fetched by scanners too: a GET neither counts nor locks.
+            log.warning("approval_page.refused", transfer_id=record.id)
+            raise ApprovalDenied(
+                f"the approval token is not valid for transfer {record.id}"
+            )
+
+        return record
+
     def decide(self, approval: Approval, caller: Caller) -> TransferRecord:
         """Apply the target account's decision to a pending transfer.
 
