@@ -11,6 +11,7 @@
 """
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,3 +24,15 @@ ROOT = Path(__file__).resolve().parents[1]
 def localcloud_code_root() -> Path:
     """Function handlers live in the repository's ``functions/`` folder."""
     return ROOT
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say what the suite-wide secret scan covered (tests/functional/leaks.py)."""
+    from tests.functional.leaks import TALLY  # noqa: PLC0415 - only when it ran
+
+    if TALLY.tests:
+        terminalreporter.write_line(
+            f"secret scan: {TALLY.tests} tests, {TALLY.secrets} cloud secrets and "
+            f"{TALLY.tokens} approval tokens checked against "
+            f"{TALLY.characters:,} characters of output: {len(TALLY.leaks)} leaks"
+        )

@@ -16,7 +16,11 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
-from tests.functional.transfers.conftest import Stack, stack  # noqa: F401 - fixture
+from tests.functional.transfers.conftest import (  # noqa: F401 - fixtures
+    Stack,
+    no_secret_leaks,
+    stack,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from evs_transfer.store import TransferStore, create_store_engine
 from localcloud.cloud import LocalCloud
 from localcloud.testing import DEMO_WORLD
 from tests.databases import BACKENDS, database
+from tests.functional import leaks
 
 REGION = "cn-north-4"
 DISK_1 = "10000000-0000-4000-8000-000000000001"
@@ -49,6 +51,9 @@ REQUESTS_TOPIC = (
 )
 
 
+LIVE_STACKS: list[Stack] = []
+
+
 class Stack:
     """The served demo world, seen by its users: operators of A and B, and an observer."""
 
@@ -58,6 +63,8 @@ class Stack:
         self.url = cloud.url
         self.responses: list[requests.Response] = []
         self.engines: list[Engine] = []
+        self.database_dump = ""
+        LIVE_STACKS.append(self)
 
     def api(self, method: str, path: str, body: Any = None) -> requests.Response:
         """Call the HTTP API through the emulated APIG gateway."""
@@ -161,6 +168,8 @@ class Stack:
         return TransferStore(engine)
 
     def close(self) -> None:
+        # Read before the test's database may be dropped: the leak scan needs its rows.
+        self.database_dump = leaks.database_text(os.environ["EVS_TRANSFER_STORE_URL"])
         for engine in self.engines:
             engine.dispose()
 
@@ -173,6 +182,38 @@ class Stack:
 
     def operations(self) -> list[str]:
         return [call["operation"] for call in self.cloud.calls]
+
+
+@pytest.fixture(autouse=True)
+def no_secret_leaks(
+    localcloud: LocalCloud, capsys: pytest.CaptureFixture[str], caplog: Any
+) -> Iterator[None]:
+    """After every test: no issued secret in any channel it must not reach."""
+    caplog.set_level("DEBUG")
+    LIVE_STACKS.clear()
+    yield
+    captured = capsys.readouterr()
+    # Keep what the test printed in pytest's report.
+    sys.stdout.write(captured.out)
+    sys.stderr.write(captured.err)
+    secrets = localcloud.issued_secrets()
+    tokens = leaks.approval_tokens(localcloud)
+    responses = "\n".join(
+        f"{r.status_code} {dict(r.headers)} {r.text}"
+        for stack in LIVE_STACKS
+        for r in stack.responses
+    )
+    database = "\n".join(stack.database_dump for stack in LIVE_STACKS)
+    found = leaks.channels(
+        localcloud, captured.out + captured.err + caplog.text, responses, database
+    )
+    named = leaks.leaks(secrets, tokens, found)
+    leaks.TALLY.tests += 1
+    leaks.TALLY.secrets += len(secrets)
+    leaks.TALLY.tokens += len(tokens)
+    leaks.TALLY.characters += sum(len(text) for text, _ in found.values())
+    leaks.TALLY.leaks += named
+    assert [] == named
 
 
 @pytest.fixture

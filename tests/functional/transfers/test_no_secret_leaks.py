@@ -103,10 +103,10 @@ def is_intended_token_channel(delivery: dict[str, Any]) -> bool:
 
 
 @pytest.fixture
-def channels(stack: Stack, capfd, caplog) -> dict[str, Any]:
+def channels(stack: Stack, capsys, caplog) -> dict[str, Any]:
     caplog.set_level("DEBUG")
     tokens = run_every_flow(stack)
-    output = capfd.readouterr()
+    output = capsys.readouterr()
     outbox = stack.cloud.outbox
     return {
         "tokens": tokens,
