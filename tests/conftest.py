@@ -27,9 +27,12 @@ def localcloud_code_root() -> Path:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Say what the suite-wide secret scan covered (tests/functional/leaks.py)."""
-    from tests.functional.leaks import TALLY  # noqa: PLC0415 - only when it ran
+    """Print the figures tests measured: the secret scan's coverage, fuzzing counts."""
+    from tests import reports  # noqa: PLC0415 - filled while the tests ran
+    from tests.functional.leaks import TALLY  # noqa: PLC0415
 
+    for line in reports.LINES:
+        terminalreporter.write_line(line)
     if TALLY.tests:
         terminalreporter.write_line(
             f"secret scan: {TALLY.tests} tests, {TALLY.secrets} cloud secrets and "
