@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import sqlalchemy as sa
 from huaweicloudsdkevs.v2 import (
     CinderDeleteVolumeTransferRequest,
     CinderListVolumeTransfersRequest,
     EvsClient,
 )
 
-from .conftest import APPROVALS_TOPIC, B_TOPIC, DISK_1, REQUESTS_TOPIC, Stack
+from evs_transfer.store import transfers
+
+from .conftest import APPROVALS_TOPIC, B_TOPIC, DISK_1, DISK_2, REQUESTS_TOPIC, Stack
 
 BROKER_PROJECT = "a1000000000000000000000000000001"
 KMS_KEY = "30000000-0000-4000-8000-000000000001"
@@ -200,3 +203,26 @@ def test_smn_request_failing_every_attempt_reaches_the_failure_topic(stack: Stac
     assert "CloudUnavailable" == record["request_context"]["condition"]
     assert "available" == stack.volume_as("broker", DISK_1).status
     assert [] == evs_transfers_of_a(stack)
+
+
+def test_sealed_key_moved_to_another_record_does_not_decrypt(stack: Stack):
+    first, token = stack.offered(DISK_1)
+    second, _ = stack.offered(DISK_2)
+    with stack.store().engine.begin() as conn:
+        sealed = dict(
+            conn.execute(
+                sa.select(transfers.c.id, transfers.c.auth_key_ciphertext)
+            ).all()
+        )
+        conn.execute(
+            transfers.update()
+            .where(transfers.c.id == first)
+            .values(auth_key_ciphertext=sealed[second])
+        )
+
+    response = stack.decide(first, token)
+
+    assert 502 == response.status_code
+    assert "kms" == response.json()["error"]["details"][0]["service"]
+    assert "cinder_accept_volume_transfer" not in stack.operations()
+    assert "pending_approval" == stack.transfer(first)["state"]

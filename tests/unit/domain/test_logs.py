@@ -4,6 +4,7 @@ import pytest
 import structlog
 from pydantic import SecretStr
 
+from evs_transfer.cloud.sdk import CloudCredentials
 from evs_transfer.logs import REDACTED, configure_logging, get_logger, redact
 
 
@@ -69,3 +70,28 @@ def test_logger_writes_one_json_line_with_bound_ids(capsys):
     assert "r-1" == line["request_id"]
     assert "t-1" == line["transfer_id"]
     assert REDACTED == line["auth_key"]
+
+
+def test_objects_that_hold_material_show_none_of_it_when_logged(
+    settings, record, capsys
+):
+    structlog.reset_defaults()
+    configure_logging()
+    with_password = settings.model_copy(
+        update={"store_url": SecretStr("postgresql+psycopg://u:pa55word@db/x")}
+    )
+    credentials = CloudCredentials(
+        access="AKEXAMPLE", secret="SKEXAMPLE", security_token="STEXAMPLE"
+    )
+
+    get_logger().info(
+        "debugging", settings=with_password, record=record, credentials=credentials
+    )
+    text = (
+        capsys.readouterr().out + repr(with_password) + repr(record) + str(credentials)
+    )
+
+    assert "pa55word" not in text
+    assert record.auth_key_ciphertext not in text
+    assert record.approval_token_hash not in text
+    assert [] == [m for m in ("AKEXAMPLE", "SKEXAMPLE", "STEXAMPLE") if m in text]
