@@ -39,7 +39,7 @@ def create_transfer(event: Any, context: Any) -> Any:
         apig: ApigEvent, _params: dict[str, str], request_id: str
     ) -> Answer:
         request = parse(TransferRequest, apig.json_body(), what="transfer request")
-        # TODO(#6): the caller's claim to speak for source_account is trusted until the API
+        # TODO(#8): the caller's claim to speak for source_account is trusted until the API
         # authenticates callers (IAM identity of the request) and binds them to the account.
         service = current_app().service(context)
         if request.dry_run:
