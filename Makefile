@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint format unit functional server store bench clean
+.PHONY: install demo test lint format unit functional server store bench package clean
 
 install: $(STAMP)
 
@@ -18,10 +18,21 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 demo: install  ## Move disks from account A to account B on localcloud, step by step
 	$(BIN)/python infra/scripts/demo.py
 
-lint: install  ## Formatting, lint rules and strict typing
+CHECKOV := $(VENV)/checkov/bin/checkov
+TERRAFORM_DIRS := $(wildcard infra/terraform/modules/* infra/terraform/examples/*)
+
+$(CHECKOV): requirements-checkov.txt
+	$(PYTHON) -m venv $(VENV)/checkov
+	$(VENV)/checkov/bin/python -m pip install --quiet -r requirements-checkov.txt
+	touch $(CHECKOV)
+
+lint: install $(CHECKOV)  ## Formatting, lint rules, strict typing, checkov on the Terraform
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy shared/evs_transfer infra/localcloud infra/scripts
+	for dir in $(TERRAFORM_DIRS); do \
+	  $(CHECKOV) --directory $$dir --skip-download --compact --quiet || exit 1; \
+	done
 
 test: lint  ## Linters, then every test layer
 	$(BIN)/pytest
@@ -38,6 +49,10 @@ server: install
 store: install  ## The store on SQLite and PostgreSQL (EVS_TRANSFER_TEST_POSTGRES_URL)
 	$(BIN)/pytest tests/store
 
+PYTHON_VERSION ?= 3.10
+package: install  ## One FunctionGraph zip per function in dist/ (PYTHON_VERSION=3.10)
+	$(BIN)/python infra/scripts/package.py --python-version $(PYTHON_VERSION)
+
 bench: install  ## API calls per create and per accept, from localcloud's call log
 	$(BIN)/python infra/scripts/bench_calls.py
 
@@ -46,4 +61,4 @@ format: install
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .state .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .state .pytest_cache .mypy_cache .ruff_cache build dist
