@@ -43,9 +43,8 @@ print(json.dumps({"result": index.handler(event, Context()), "outside": outside}
 """
 
 
-@pytest.fixture(scope="module")
-def packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("dist")
+def build(out: Path) -> Path:
+    """Run the package builder for this interpreter's version into ``out``."""
     subprocess.run(  # noqa: S603 - our own interpreter and script
         [
             sys.executable,
@@ -59,6 +58,11 @@ def packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True,
     )
     return out
+
+
+@pytest.fixture(scope="module")
+def packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build(tmp_path_factory.mktemp("dist"))
 
 
 def run_packaged(
@@ -155,18 +159,7 @@ def test_packaged_functions_offer_and_accept_a_disk_on_their_own(
 
 
 def test_packages_are_built_the_same_twice(packages: Path, tmp_path: Path):
-    subprocess.run(  # noqa: S603 - our own interpreter and script
-        [
-            sys.executable,
-            str(ROOT / "infra" / "scripts" / "package.py"),
-            "--python-version",
-            VERSION,
-            "--out",
-            str(tmp_path),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    build(tmp_path)
 
     for built in sorted(packages.glob("*.zip")):
         assert built.read_bytes() == (tmp_path / built.name).read_bytes(), built.name
