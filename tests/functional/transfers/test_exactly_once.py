@@ -12,8 +12,9 @@ LIST = "cinder_list_volume_transfers"
 
 
 def test_repeated_request_with_a_client_token_answers_with_the_same_transfer(
-    stack: Stack,
+    any_store_stack: Stack,
 ):
+    stack = any_store_stack
     first = stack.request_transfer(DISK_1, client_token="ticket-4711")
     again = stack.request_transfer(DISK_1, client_token="ticket-4711")
 
@@ -23,7 +24,8 @@ def test_repeated_request_with_a_client_token_answers_with_the_same_transfer(
     assert 1 == stack.operations().count(CREATE)
 
 
-def test_client_token_reused_for_another_request_is_refused(stack: Stack):
+def test_client_token_reused_for_another_request_is_refused(any_store_stack: Stack):
+    stack = any_store_stack
     stack.request_transfer(DISK_1, client_token="ticket-4711")
 
     other = stack.request_transfer(DISK_1, client_token="ticket-4711", reason="other")
@@ -32,7 +34,8 @@ def test_client_token_reused_for_another_request_is_refused(stack: Stack):
     assert "idempotency_key_reused" == other.json()["error"]["code"]
 
 
-def test_redelivered_smn_request_creates_one_transfer(stack: Stack):
+def test_redelivered_smn_request_creates_one_transfer(any_store_stack: Stack):
+    stack = any_store_stack
     document = {
         "volume_id": DISK_1,
         "source_account": "account-a",
@@ -65,7 +68,10 @@ def test_lost_create_answer_leaves_no_orphan(stack: Stack):
     assert 1 == len(stack.evs_transfer_ids())
 
 
-def test_retry_after_a_create_that_died_deletes_its_orphan_first(stack: Stack):
+def test_retry_after_a_create_that_died_deletes_its_orphan_first(
+    any_store_stack: Stack,
+):
+    stack = any_store_stack
     stack.cloud.add_fault(CREATE, "drop_response", count=1)
     stack.cloud.add_fault(LIST, "status", status=503, count=4)  # cleanup fails too
     died = stack.request_transfer(DISK_1, client_token="ticket-4711")
