@@ -1,0 +1,388 @@
+"""``evs-transfer``: offer, follow and decide EVS disk transfers from a terminal.
+
+It talks to a broker's HTTP API (``--url``, ``EVS_TRANSFER_API_URL`` or the profile file
+``~/.config/evs-transfer/profile.toml``), deployed or local (``evs-transfer local up``).
+Secrets are never arguments: an approval token comes from a prompt, a file or standard
+input. Exit codes are listed in :mod:`evs_transfer.cli.exits`.
+"""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import json
+import os
+import socket
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from evs_transfer.cli import exits
+from evs_transfer.cli.bulk import Verdict, request_each
+from evs_transfer.cli.client import ApiClient
+from evs_transfer.cli.exits import ApiProblem
+from evs_transfer.cli.profile import Profile, load_profile
+
+P = ParamSpec("P")
+app = typer.Typer(
+    help="Offer, follow and decide EVS disk transfers between Huawei Cloud accounts.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+local_app = typer.Typer(help="Run the broker locally, on localcloud.")
+app.add_typer(local_app, name="local")
+out = Console()
+err = Console(stderr=True)
+
+Url = Annotated[
+    str | None,
+    typer.Option("--url", help="Base URL of the HTTP API.", show_default=False),
+]
+Output = Annotated[
+    str,
+    typer.Option("--output", "-o", help="table (for people) or json (for scripts)."),
+]
+TokenFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--token-file",
+        help="Read the approval token from this file; '-' or a pipe reads stdin.",
+        show_default=False,
+    ),
+]
+
+
+def main() -> None:
+    """Entry point of the ``evs-transfer`` command."""
+    app()
+
+
+def command(function: Callable[P, None]) -> Callable[P, None]:
+    """Register a command whose API problems end in a message and an exit code.
+
+    The one place where what the API said becomes what the operator reads: the stable
+    code, the message, each rule or state that stopped the action; never a traceback.
+    """
+
+    @functools.wraps(function)
+    def reported(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            function(*args, **kwargs)
+        except ApiProblem as problem:
+            err.print(f"error: {problem}", markup=False)
+            for detail in problem.details:
+                if "code" in detail:
+                    text = f"  - {detail['code']}: {detail.get('message', '')}"
+                    err.print(text, markup=False)
+                elif "current_state" in detail:
+                    err.print(f"  - current state: {detail['current_state']}")
+            raise typer.Exit(problem.exit_code) from None
+
+    return reported
+
+
+@app.command()
+@command
+def request(  # noqa: PLR0913, PLR0917 - one parameter per command-line option
+    volumes: Annotated[
+        list[str] | None, typer.Argument(help="Disk ids.", show_default=False)
+    ] = None,
+    to: Annotated[str, typer.Option("--to", help="Target member account.")] = "",
+    source: Annotated[
+        str | None, typer.Option("--from", help="Source member account.")
+    ] = None,
+    volumes_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file", help="File of disk ids, one per line.", show_default=False
+        ),
+    ] = None,
+    reason: Annotated[str, typer.Option(help="Why the disks move.")] = "",
+    ttl: Annotated[
+        str | None, typer.Option(help="How long the offer stays open: 90m, 24h, 3d.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check every rule; create nothing.")
+    ] = False,
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=32, help="Requests in flight at once.")
+    ] = 8,
+    url: Url = None,
+    output: Output = "table",
+) -> None:
+    """Offer one or more disks to another account; each disk gets its own verdict.
+
+    Example: evs-transfer request 1000…0001 1000…0002 --to account-b --reason "team moved"
+    """
+    profile = load_profile()
+    ids = [*(volumes or []), *_lines(volumes_file)]
+    if not ids or not to:
+        raise typer.BadParameter("name at least one disk and --to ACCOUNT")
+    requester = profile.requester or f"{getpass.getuser()}@{socket.gethostname()}"
+    base = {
+        "source_account": source or profile.source_account,
+        "target_account": to,
+        "requester": requester,
+        "reason": reason,
+        **({"ttl_seconds": _seconds(ttl)} if ttl else {}),
+        **({"dry_run": True} if dry_run else {}),
+    }
+    if not base["source_account"]:
+        raise typer.BadParameter(
+            "say --from ACCOUNT, or set source_account in the profile"
+        )
+    with Progress(console=err, transient=True, disable=output == "json") as progress:
+        verdicts = request_each(
+            _client(url, profile),
+            ids,
+            lambda volume: {**base, "volume_id": volume},
+            concurrency=concurrency,
+            progress=progress,
+        )
+    _show_verdicts(verdicts, output)
+    if any(v.outcome not in ("offered", "eligible") for v in verdicts):
+        raise typer.Exit(exits.REFUSED)
+
+
+@app.command()
+@command
+def status(transfer_id: str, url: Url = None, output: Output = "table") -> None:
+    """Show where a transfer stands.
+
+    Example: evs-transfer status 5ed09b0d78404dbf8389f2a57bc0c9e0
+    """
+    transfer = _client(url, load_profile()).transfer(transfer_id)
+    if output == "json":
+        out.print_json(json.dumps(transfer))
+        return
+    table = Table(show_header=False, box=None)
+    for key in (
+        "id",
+        "state",
+        "volume_name",
+        "volume_id",
+        "source_account",
+        "target_account",
+        "requester",
+        "reason",
+        "created_at",
+        "expires_at",
+        "failure_code",
+        "failure_reason",
+    ):
+        if transfer.get(key) not in (None, ""):
+            table.add_row(key, str(transfer[key]))
+    out.print(table)
+
+
+@app.command(name="list")
+@command
+def list_transfers(
+    state: Annotated[
+        str | None, typer.Option(help="pending_approval, accepted, …")
+    ] = None,
+    volume: Annotated[str | None, typer.Option(help="A disk id.")] = None,
+    target: Annotated[str | None, typer.Option(help="A target account.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=200)] = 50,
+    url: Url = None,
+    output: Output = "table",
+) -> None:
+    """List transfers, newest first.
+
+    Example: evs-transfer list --state pending_approval --target account-b
+    """
+    query = {"state": state, "volume_id": volume, "target": target, "limit": str(limit)}
+    found = _client(url, load_profile()).transfers(
+        {k: v for k, v in query.items() if v is not None}
+    )
+    if output == "json":
+        out.print_json(json.dumps(found))
+        return
+    table = Table("transfer", "state", "disk", "from", "to", "expires")
+    for t in found:
+        table.add_row(
+            t["id"],
+            t["state"],
+            t["volume_name"] or t["volume_id"],
+            t["source_account"],
+            t["target_account"],
+            t["expires_at"][:16],
+        )
+    out.print(table)
+
+
+@app.command()
+@command
+def approve(
+    transfer_id: str,
+    token_file: TokenFile = None,
+    approver: Annotated[str, typer.Option(help="Your name, for the audit trail.")] = "",
+    url: Url = None,
+    output: Output = "table",
+) -> None:
+    """Approve an offer with its token (prompted, or --token-file, or piped).
+
+    Example: evs-transfer approve 5ed09b0d… --token-file ~/offer-token
+    """
+    _decide(transfer_id, "approve", token_file, approver, "", url, output)
+
+
+@app.command()
+@command
+def reject(
+    transfer_id: str,
+    reason: Annotated[str, typer.Option(help="Told to the source account.")] = "",
+    token_file: TokenFile = None,
+    approver: Annotated[str, typer.Option(help="Your name, for the audit trail.")] = "",
+    url: Url = None,
+    output: Output = "table",
+) -> None:
+    """Refuse an offer; the disk stays with its owner.
+
+    Example: evs-transfer reject 5ed09b0d… --reason "not ours" < token.txt
+    """
+    _decide(transfer_id, "reject", token_file, approver, reason, url, output)
+
+
+@app.command()
+@command
+def cancel(
+    transfer_id: str,
+    source: Annotated[
+        str | None, typer.Option("--from", help="Your (source) account.")
+    ] = None,
+    reason: Annotated[str, typer.Option(help="Told to the target account.")] = "",
+    url: Url = None,
+    output: Output = "table",
+) -> None:
+    """Take an offer back before the target decides.
+
+    Example: evs-transfer cancel 5ed09b0d… --from account-a --reason "wrong disk"
+    """
+    profile = load_profile()
+    body = {
+        "source_account": source or profile.source_account,
+        "requester": profile.requester or getpass.getuser(),
+        "reason": reason,
+    }
+    _show_transfer(_client(url, profile).cancel(transfer_id, body), output)
+
+
+@app.command()
+@command
+def events(transfer_id: str, url: Url = None, output: Output = "table") -> None:
+    """Show a transfer's audit trail: who did what, when, from which state to which.
+
+    Example: evs-transfer events 5ed09b0d78404dbf8389f2a57bc0c9e0
+    """
+    trail = _client(url, load_profile()).transfer(transfer_id)["events"]
+    if output == "json":
+        out.print_json(json.dumps(trail))
+        return
+    table = Table("at", "action", "from", "to", "actor", "reason")
+    for e in trail:
+        table.add_row(
+            e["at"][:19],
+            e["action"],
+            e["from_state"] or "-",
+            e["to_state"] or "-",
+            e["actor"],
+            e["reason"],
+        )
+    out.print(table)
+
+
+@local_app.command("up")
+def local_up(
+    port: Annotated[int, typer.Option(help="Port of localcloud.")] = 8765,
+) -> None:
+    """Start localcloud with the demo world and the functions; print the URLs.
+
+    Example: evs-transfer local up --port 8765   (Ctrl-C stops it)
+    """
+    from evs_transfer.cli.local import serve  # noqa: PLC0415 - localcloud is dev-only
+
+    serve(port, out)
+
+
+def _decide(
+    transfer_id: str,
+    decision: str,
+    token_file: Path | None,
+    approver: str,
+    reason: str,
+    url: str | None,
+    output: str,
+) -> None:
+    body = {"decision": decision, "token": _token(token_file), "approver": approver}
+    if reason:
+        body["reason"] = reason
+    _show_transfer(_client(url, load_profile()).decide(transfer_id, body), output)
+
+
+def _token(token_file: Path | None) -> str:
+    # Never an argument: it would stay in the shell's history and in `ps`.
+    if token_file is not None and str(token_file) != "-":
+        return token_file.read_text(encoding="utf-8").strip()
+    if token_file is not None or not sys.stdin.isatty():
+        return sys.stdin.readline().strip()
+
+    return getpass.getpass("approval token: ").strip()
+
+
+def _client(url: str | None, profile: Profile) -> ApiClient:
+    base = url or os.environ.get("EVS_TRANSFER_API_URL") or profile.url
+    if not base:
+        raise typer.BadParameter(
+            "say --url, set EVS_TRANSFER_API_URL, or write url in the profile"
+        )
+
+    return ApiClient(base)
+
+
+def _lines(path: Path | None) -> list[str]:
+    if path is None:
+        return []
+    text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _seconds(ttl: str) -> int:
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    number, unit = ttl[:-1], ttl[-1:]
+    if unit not in units or not number.isdigit():
+        raise typer.BadParameter(
+            "a duration such as 90m, 24h or 3d", param_hint="--ttl"
+        )
+
+    return int(number) * units[unit]
+
+
+def _show_transfer(transfer: dict[str, Any], output: str) -> None:
+    if output == "json":
+        out.print_json(json.dumps(transfer))
+        return
+    out.print(f"transfer {transfer['id']} is {transfer['state']}")
+
+
+def _show_verdicts(verdicts: list[Verdict], output: str) -> None:
+    if output == "json":
+        out.print_json(json.dumps([v.to_dict() for v in verdicts]))
+        return
+    table = Table("disk", "verdict", "transfer", "why")
+    for v in verdicts:
+        why = ", ".join(v.codes) or v.message
+        table.add_row(v.volume_id, v.outcome, v.transfer_id or "-", why)
+    out.print(table)
+    counts: dict[str, int] = {}
+    for v in verdicts:
+        counts[v.outcome] = counts.get(v.outcome, 0) + 1
+    out.print(", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())))

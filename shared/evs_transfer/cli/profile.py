@@ -1,0 +1,43 @@
+"""The CLI's profile file: defaults an operator would otherwise type every time."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - FunctionGraph's and older operators' Python
+    import tomli as tomllib
+
+DEFAULT_PATH = Path("~/.config/evs-transfer/profile.toml")
+
+
+@dataclasses.dataclass(frozen=True)
+class Profile:
+    """``url``, ``source_account`` and ``requester`` of the chosen profile section."""
+
+    url: str | None = None
+    source_account: str | None = None
+    requester: str | None = None
+
+
+def load_profile() -> Profile:
+    """Read ``EVS_TRANSFER_PROFILE`` (a section, default ``default``) from the file.
+
+    The file is ``EVS_TRANSFER_PROFILE_FILE`` or ``~/.config/evs-transfer/profile.toml``;
+    a missing file is an empty profile.
+    """
+    path = Path(os.environ.get("EVS_TRANSFER_PROFILE_FILE", DEFAULT_PATH)).expanduser()
+    if not path.is_file():
+        return Profile()
+    section = os.environ.get("EVS_TRANSFER_PROFILE", "default")
+    values = tomllib.loads(path.read_text(encoding="utf-8")).get(section, {})
+
+    return Profile(
+        url=values.get("url"),
+        source_account=values.get("source_account"),
+        requester=values.get("requester"),
+    )

@@ -1,0 +1,208 @@
+"""CLI: an operator's session with ``evs-transfer`` against the local stack."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from evs_transfer.cli import app
+from tests.functional.transfers.conftest import DISK_1, DISK_2, Stack
+from tests.functional.transfers.worlds import account, demo_world
+
+COMMANDS = ["request", "status", "list", "approve", "reject", "cancel", "events"]
+
+
+@pytest.fixture
+def cli(stack: Stack, monkeypatch, tmp_path):
+    monkeypatch.setenv("EVS_TRANSFER_API_URL", f"{stack.url}/apig")
+    monkeypatch.setenv("EVS_TRANSFER_PROFILE_FILE", str(tmp_path / "none.toml"))
+    runner = CliRunner()
+
+    def run(*args: str, stdin: str | None = None):
+        result = runner.invoke(app, list(args), input=stdin)
+        assert "Traceback" not in result.output
+        return result
+
+    return run
+
+
+def json_of(result) -> object:
+    # The functions run in this process, and print their log lines to the same stdout.
+    lines = [line for line in result.stdout.splitlines() if not line.startswith('{"')]
+    return json.loads("\n".join(lines))
+
+
+def test_request_dry_run_checks_and_creates_nothing(cli, stack: Stack):
+    result = cli(
+        "request",
+        DISK_1,
+        "--to",
+        "account-b",
+        "--from",
+        "account-a",
+        "--dry-run",
+        "-o",
+        "json",
+    )
+
+    assert 0 == result.exit_code, result.output
+    assert [{"volume_id": DISK_1, "outcome": "eligible"}] == [
+        {k: v[k] for k in ("volume_id", "outcome")} for v in json_of(result)
+    ]
+    assert "cinder_create_volume_transfer" not in stack.operations()
+
+
+def test_bulk_request_of_fifty_disks_gives_each_its_own_verdict(cli, stack, tmp_path):
+    world = demo_world()
+    broker = account(world, "broker")
+    disks = [f"10000000-0000-4000-8000-0000000001{n:02d}" for n in range(50)]
+    for n, disk in enumerate(disks):
+        broker["volumes"].append({"id": disk, "name": f"bulk-{n:02d}", "size": 10})
+    broker["volumes"][-1]["metadata"] = {"__system__encrypted": "1"}
+    broker["volumes"][-2]["metadata"] = {"orderID": "o-1"}
+    broker["snapshots"].append(
+        {"id": "20000000-0000-4000-8000-000000000150", "volume_id": disks[-3]}
+    )
+    stack.cloud.seed(world)
+    ids = tmp_path / "disks.txt"
+    ids.write_text("\n".join(disks) + "\n", encoding="utf-8")
+
+    result = cli(
+        "request",
+        "--file",
+        str(ids),
+        "--to",
+        "account-b",
+        "--from",
+        "account-a",
+        "--reason",
+        "team moved",
+        "--concurrency",
+        "6",
+        "-o",
+        "json",
+    )
+
+    verdicts = json_of(result)
+    assert 1 == result.exit_code  # some disks were refused
+    assert disks == [v["volume_id"] for v in verdicts]
+    assert 47 == sum(v["outcome"] == "offered" for v in verdicts)
+    refused = {
+        v["volume_id"]: v["codes"] for v in verdicts if v["outcome"] == "refused"
+    }
+    assert {
+        disks[-3]: ["volume_has_snapshots"],
+        disks[-2]: ["volume_prepaid"],
+        disks[-1]: ["volume_encrypted"],
+    } == refused
+
+
+def test_operator_follows_and_approves_a_transfer_from_the_terminal(cli, stack):
+    offered = cli(
+        "request", DISK_1, "--to", "account-b", "--from", "account-a", "-o", "json"
+    )
+    transfer_id = json_of(offered)[0]["transfer_id"]
+    token = stack.offer_token(transfer_id)
+
+    listed = cli("list", "--state", "pending_approval", "-o", "json")
+    shown = cli("status", transfer_id)
+    approved = cli("approve", transfer_id, "--approver", "bob", stdin=token + "\n")
+    trail = cli("events", transfer_id, "-o", "json")
+
+    assert 0 == offered.exit_code
+    assert [transfer_id] == [t["id"] for t in json_of(listed)]
+    assert "pending_approval" in shown.stdout
+    assert 0 == approved.exit_code, approved.output
+    assert f"transfer {transfer_id} is accepted" in approved.stdout
+    assert ["created", "approved", "accepted"] == [e["action"] for e in json_of(trail)]
+
+
+def test_reject_reads_the_token_from_a_file(cli, stack, tmp_path):
+    transfer_id, token = stack.offered(DISK_2)
+    token_file = tmp_path / "token"
+    token_file.write_text(token + "\n", encoding="utf-8")
+
+    result = cli(
+        "reject", transfer_id, "--reason", "not ours", "--token-file", str(token_file)
+    )
+
+    assert 0 == result.exit_code, result.output
+    assert "rejected" in result.stdout
+
+
+def test_cancel_then_cancel_an_accepted_transfer_names_the_state(cli, stack):
+    cancelled_id, _ = stack.offered(DISK_1)
+    accepted_id, token = stack.offered(DISK_2)
+    stack.decide(accepted_id, token)
+
+    cancelled = cli("cancel", cancelled_id, "--from", "account-a", "--reason", "oops")
+    too_late = cli("cancel", accepted_id, "--from", "account-a")
+
+    assert 0 == cancelled.exit_code
+    assert "cancelled" in cancelled.stdout
+    assert 1 == too_late.exit_code
+    assert "invalid_state" in too_late.stderr
+    assert "current state: accepted" in too_late.stderr
+
+
+def test_errors_have_their_exit_codes_and_no_traceback(cli, stack):
+    transfer_id, _ = stack.offered(DISK_1)
+
+    denied = cli("approve", transfer_id, stdin="w" * 43 + "\n")
+    missing = cli("status", "0" * 32)
+    down = cli("status", "0" * 32, "--url", "http://127.0.0.1:9")
+
+    assert (4, 3, 5) == (denied.exit_code, missing.exit_code, down.exit_code)
+    assert "invalid_approval_token" in denied.stderr
+    assert "transfer_not_found" in missing.stderr
+    assert "api_unreachable" in down.stderr
+
+
+def test_the_token_is_never_an_argument(cli, stack):
+    transfer_id, token = stack.offered(DISK_1)
+
+    result = cli("approve", transfer_id, "--token", token)
+
+    assert 2 == result.exit_code
+    assert "pending_approval" == stack.transfer(transfer_id)["state"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_explains_itself_with_an_example(cli, command):
+    result = cli(command, "--help")
+
+    assert 0 == result.exit_code
+    assert "Example: evs-transfer" in result.stdout
+
+
+def test_profile_supplies_the_url_and_the_source(cli, stack, monkeypatch, tmp_path):
+    profile = tmp_path / "profile.toml"
+    profile.write_text(
+        f'[ops]\nurl = "{stack.url}/apig"\nsource_account = "account-a"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.delenv("EVS_TRANSFER_API_URL")
+    monkeypatch.setenv("EVS_TRANSFER_PROFILE_FILE", str(profile))
+    monkeypatch.setenv("EVS_TRANSFER_PROFILE", "ops")
+
+    result = cli("request", DISK_1, "--to", "account-b", "--dry-run", "-o", "json")
+
+    assert 0 == result.exit_code, result.output
+    assert "eligible" == json_of(result)[0]["outcome"]
+
+
+def test_local_up_is_documented(cli):
+    result = cli("local", "up", "--help")
+
+    assert "Example: evs-transfer local up" in result.stdout
+
+
+def test_ttl_is_a_duration(cli):
+    result = cli(
+        "request", DISK_1, "--to", "account-b", "--from", "account-a", "--ttl", "soon"
+    )
+
+    assert 2 == result.exit_code
+    assert "duration" in result.output
