@@ -46,7 +46,8 @@ def test_broker_deploys_every_function_with_its_handler(broker):
 
     assert FUNCTIONS == sorted(broker["locals"]["functions"])
     assert "index.handler" == functions["handler"]
-    assert "Python3.10" == functions["runtime"]
+    assert "${var.runtime}" == functions["runtime"]
+    assert "Python3.10" == broker["variable"]["runtime"]["default"]
     assert (
         '${filebase64("${var.package_dir}/${each.key}.zip")}' == functions["func_code"]
     )

@@ -15,6 +15,11 @@ module "broker" {
   apig_instance_id  = var.apig_instance_id
   api_domain        = var.api_domain
   oncall_email      = var.oncall_email
+  runtime           = var.runtime
+  store             = var.store
+  store_password    = var.store_password
+
+  broker_notification_emails = var.broker_notification_emails
 }
 
 variable "region" {
@@ -56,6 +61,41 @@ variable "api_domain" {
 variable "oncall_email" {
   description = "Who hears of invocations that failed every attempt."
   type        = string
+}
+
+variable "broker_notification_emails" {
+  description = "Who hears of the broker account's own transfers."
+  type        = list(string)
+  default     = []
+}
+
+variable "runtime" {
+  description = "FunctionGraph runtime, the one the packages were built for."
+  type        = string
+  default     = "Python3.10"
+}
+
+variable "store" {
+  description = "RDS for PostgreSQL of the store (see the broker module); SQLite in /tmp without it."
+  type = object({
+    rds = optional(object({
+      vpc_id            = string
+      subnet_id         = string
+      security_group_id = string
+      availability_zone = string
+      flavor            = optional(string, "rds.pg.n1.large.2")
+      version           = optional(string, "15")
+      volume_size_gb    = optional(number, 40)
+    }))
+  })
+  default = {}
+}
+
+variable "store_password" {
+  description = "Password of the store's database user; set TF_VAR_store_password, never in a file."
+  type        = string
+  default     = null
+  sensitive   = true
 }
 
 output "api_url" {

@@ -6,6 +6,18 @@ apig_instance_id  = "8c5b2f4e-58f4-4c41-9bbd-4d2c0f3a7e11"
 api_domain        = "evs-transfer.example.com"
 oncall_email      = "broker-oncall@example.com"
 
+broker_notification_emails = ["storage-ops@account-a.example.com"]
+
+# The store: RDS for PostgreSQL in your VPC (the password comes from TF_VAR_store_password).
+store = {
+  rds = {
+    vpc_id            = "3f1c7f0e-6a0b-4c1e-9d55-0d1f3f0a1b2c"
+    subnet_id         = "6b2d8e1f-7c3a-4e2b-8f66-1e2a4b5c6d7e"
+    security_group_id = "9c3e0f2a-8d4b-4f3c-9a77-2f3b5c6d7e8f"
+    availability_zone = "cn-north-4a"
+  }
+}
+
 members = [
   {
     name                   = "account-a"

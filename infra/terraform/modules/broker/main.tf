@@ -64,6 +64,22 @@ resource "huaweicloud_smn_topic" "approvals" {
   users_publish_allowed = local.member_publishers
 }
 
+# The broker is a member too: its people hear of its own transfers here. Its URN is
+# urn:smn:<region>:<broker project>:<name_prefix>-notifications, as its members entry says.
+resource "huaweicloud_smn_topic" "notifications" {
+  name         = "${var.name_prefix}-notifications"
+  display_name = "EVS transfers"
+}
+
+resource "huaweicloud_smn_subscription" "notifications" {
+  for_each = toset(var.broker_notification_emails)
+
+  topic_urn = huaweicloud_smn_topic.notifications.topic_urn
+  protocol  = "email"
+  endpoint  = each.value
+  remark    = "EVS transfer notifications of the broker account"
+}
+
 resource "huaweicloud_smn_topic" "failures" {
   name         = "${var.name_prefix}-failures"
   display_name = "EVS transfer invocations that failed every attempt"
@@ -94,7 +110,7 @@ resource "huaweicloud_fgs_function" "this" {
   name        = "${var.name_prefix}-${replace(each.key, "_", "-")}"
   app         = "default"
   description = each.value.description
-  runtime     = "Python3.10"
+  runtime     = var.runtime
   handler     = "index.handler"
   memory_size = var.function_memory_mb
   timeout     = each.value.timeout

@@ -13,6 +13,11 @@ output "approvals_topic_urn" {
   value       = huaweicloud_smn_topic.approvals.topic_urn
 }
 
+output "notification_topic_urn" {
+  description = "The broker account's own notification topic (its members entry names it)."
+  value       = huaweicloud_smn_topic.notifications.topic_urn
+}
+
 output "failures_topic_urn" {
   description = "Invocations that failed every attempt are reported here."
   value       = huaweicloud_smn_topic.failures.topic_urn

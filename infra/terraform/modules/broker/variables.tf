@@ -164,6 +164,28 @@ variable "store_password" {
   }
 }
 
+variable "runtime" {
+  description = "FunctionGraph runtime of the functions; build the packages for the same version."
+  type        = string
+  default     = "Python3.10"
+
+  validation {
+    condition     = contains(["Python3.10", "Python3.12"], var.runtime)
+    error_message = "runtime is Python3.10 or Python3.12 (make package PYTHON_VERSION=3.12)."
+  }
+}
+
+variable "broker_notification_emails" {
+  description = "Who hears of transfers of the broker's own account (its notification topic)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for e in var.broker_notification_emails : can(regex("^[^@\\s]+@[^@\\s]+$", e))])
+    error_message = "broker_notification_emails must be e-mail addresses."
+  }
+}
+
 variable "function_memory_mb" {
   description = "Memory of each function."
   type        = number
