@@ -77,10 +77,14 @@ class _RequestHandler(WSGIRequestHandler):
     """
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        path, _, query = self.path.partition("?")
-        if query:
-            self.requestline = self.requestline.replace(self.path, f"{path}?[query]")
-        super().log_request(code, size)
+        full = self.path
+        path, _, query = full.partition("?")
+        # Werkzeug writes self.path into the line: hand it the path alone for that.
+        self.path = f"{path}?[query]" if query else path
+        try:
+            super().log_request(code, size)
+        finally:
+            self.path = full
 
 
 @dataclasses.dataclass(frozen=True)

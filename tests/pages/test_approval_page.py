@@ -119,3 +119,14 @@ def test_form_post_answers_json_unless_a_page_is_asked_for(stack: Stack):
 
     assert 200 == as_json.status_code
     assert "rejected" == as_json.json()["transfer"]["state"]
+
+
+def test_access_log_keeps_the_path_and_drops_the_token(stack: Stack, caplog):
+    caplog.set_level("INFO", logger="werkzeug")
+    transfer_id, token = stack.offered(DISK_1)
+
+    requests.get(page_link(stack, transfer_id), timeout=30)
+
+    logged = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
+    assert any(f"/apig/transfers/{transfer_id}/approval?[query]" in m for m in logged)
+    assert not any(token in m for m in logged)
