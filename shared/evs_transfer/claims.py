@@ -20,6 +20,9 @@ from evs_transfer.errors import IdempotencyKeyReused, RequestInProgress
 from evs_transfer.store import create_requests
 
 ClaimState = Literal["claimed", "done", "abandoned"]
+# EVS may still apply a create whose answer timed out: a claim is closed only once it is
+# older than this, and until then every sweep looks for what that create may have left.
+SETTLE = dt.timedelta(minutes=15)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,6 +39,11 @@ class Claim:
     lease_until: dt.datetime
     taken_over: bool = False
     """True when an earlier attempt held this claim and died: reconcile before acting."""
+    created_at: dt.datetime | None = None
+
+    def settled(self, now: dt.datetime) -> bool:
+        """Tell whether no create of this claim can still land in EVS."""
+        return self.created_at is not None and now - self.created_at > SETTLE
 
 
 class CreateClaims:
@@ -71,7 +79,7 @@ class CreateClaims:
         except sa.exc.IntegrityError:
             pass
         else:
-            return wanted
+            return dataclasses.replace(wanted, created_at=now)
 
         earlier = self.get(wanted.key)
         if earlier is None:  # deleted in between: nothing to reconcile
@@ -155,17 +163,17 @@ class CreateClaims:
 def _row(claim: Claim, now: dt.datetime) -> dict[str, Any]:
     row = dataclasses.asdict(claim)
     del row["taken_over"]
-    row["created_at"] = now
+    row["created_at"] = claim.created_at or now
 
     return row
 
 
 def _claim(row: dict[str, Any]) -> Claim:
-    row.pop("created_at", None)
-    lease = row["lease_until"]
-    # SQLite drops the offset of timezone-aware datetimes; every stored time is UTC.
-    row["lease_until"] = (
-        lease if lease.tzinfo else lease.replace(tzinfo=dt.timezone.utc)
-    )
+    for column in ("lease_until", "created_at"):
+        moment = row[column]
+        # SQLite drops the offset of timezone-aware datetimes; every stored time is UTC.
+        row[column] = (
+            moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+        )
 
     return Claim(**row)

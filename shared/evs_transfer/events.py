@@ -45,8 +45,11 @@ class ApigEvent(BaseModel):
     isBase64Encoded: bool = False  # noqa: N815
     requestContext: ApigRequestContext = Field(default_factory=ApigRequestContext)  # noqa: N815
 
-    def json_body(self) -> Any:
-        """Return the decoded JSON body.
+    def json_body(self, *, forms: bool = False) -> Any:
+        """Return the decoded JSON body, or with ``forms`` a browser's form fields.
+
+        Forms are for the approval page only: a route that took them could be driven by
+        a form on any other site.
 
         Raises:
             InvalidRequest: The body is not Base64 when it says so, too large, or not JSON.
@@ -68,7 +71,8 @@ class ApigEvent(BaseModel):
             )
         if not data.strip():
             return None
-        if self.header("content-type").startswith("application/x-www-form-urlencoded"):
+        content_type = self.header("content-type").lower()
+        if forms and content_type.startswith("application/x-www-form-urlencoded"):
             return _form(data)
 
         return _json(data, field="body", what="the request body")

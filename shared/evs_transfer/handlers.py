@@ -9,14 +9,16 @@ published to the approvals topic. ``sweep_transfers`` runs on a TIMER trigger.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from evs_transfer.app import current_app
 from evs_transfer.boundary import Page, Route, handle, wants_html
-from evs_transfer.errors import InvalidRequest
+from evs_transfer.errors import InvalidRequest, TransferExpired, TransferNotFound
 from evs_transfer.events import ApigEvent, SmnRecord, TimerEvent, parse, smn_payload
 from evs_transfer.logs import get_logger
 from evs_transfer.models import (
+    TRANSFER_ID_PATTERN,
     Approval,
     ApprovalLink,
     Cancellation,
@@ -24,7 +26,8 @@ from evs_transfer.models import (
     TransferRequest,
     TransferState,
 )
-from evs_transfer.pages import approval_page, decided_page
+from evs_transfer.pages import approval_page, decided_page, problem_page
+from evs_transfer.store import utcnow
 from evs_transfer.workflow import Caller
 
 log = get_logger()
@@ -62,12 +65,12 @@ def create_transfer(event: Any, context: Any) -> Any:
         return 200, {"transfers": [record.public_view() for record in records]}
 
     def get_transfer(_apig: ApigEvent, params: dict[str, str], _rid: str) -> Answer:
-        view = current_app().service(context).status(params["transfer_id"])
+        view = current_app().service(context).status(_transfer_id(params))
 
         return 200, {"transfer": view}
 
     def post_cancel(apig: ApigEvent, params: dict[str, str], request_id: str) -> Answer:
-        body = _object(apig.json_body(), params["transfer_id"])
+        body = _object(apig.json_body(), _transfer_id(params))
         cancellation = parse(Cancellation, body, what="cancellation")
         caller = Caller(actor=f"http:{cancellation.requester}", request_id=request_id)
         record = current_app().service(context).cancel(cancellation, caller)
@@ -107,19 +110,26 @@ def create_transfer(event: Any, context: Any) -> Any:
 def accept_transfer(event: Any, context: Any) -> Any:
     """Handle the accept-function's triggers (APIG and the approvals topic)."""
 
-    def get_approval_page(apig: ApigEvent, params: dict[str, str], _rid: str) -> Page:
+    def get_approval_page(apig: ApigEvent, params: dict[str, str], rid: str) -> Page:
         query = parse(ApprovalLink, apig.queryStringParameters or {}, what="link")
         service = current_app().service(context)
-        record = service.preview(params["transfer_id"], query.token)
+        record = service.preview(_transfer_id(params), query.token)
         if record.state is not TransferState.PENDING_APPROVAL:
             return Page(200, decided_page(record))
+        if utcnow() >= record.expires_at:
+            # Not swept yet, but over: offer no buttons that can only fail.
+            expired = TransferExpired(
+                f"transfer {record.id} expired at {record.expires_at:%Y-%m-%d %H:%M} UTC",
+                current_state=TransferState.EXPIRED.value,
+            )
+            return Page(200, problem_page(expired, rid))
 
         return Page(200, approval_page(record, query.token))
 
     def post_approval(
         apig: ApigEvent, params: dict[str, str], request_id: str
     ) -> Answer | Page:
-        body = _object(apig.json_body(), params["transfer_id"])
+        body = _object(apig.json_body(forms=True), _transfer_id(params))
         approval = parse(Approval, _drop_blank(body), what="approval")
         caller = Caller(
             actor=f"http:{approval.approver or 'target'}", request_id=request_id
@@ -187,6 +197,15 @@ def _object(body: Any, transfer_id: str) -> dict[str, Any]:
         )
 
     return {**body, "transfer_id": transfer_id}
+
+
+def _transfer_id(params: dict[str, str]) -> str:
+    # A path that names no possible transfer is answered like one naming a lost one.
+    transfer_id = params["transfer_id"]
+    if not re.fullmatch(TRANSFER_ID_PATTERN, transfer_id):
+        raise TransferNotFound(f"transfer {transfer_id[:40]!r} does not exist")
+
+    return transfer_id
 
 
 def _drop_blank(body: dict[str, Any]) -> dict[str, Any]:

@@ -6,9 +6,29 @@ import datetime as dt
 import enum
 import hashlib
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictBool
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StrictBool,
+    StrictInt,
+)
+
+
+def _no_nul(value: str) -> str:
+    # Text is stored, logged and mailed: PostgreSQL refuses NUL, and so do we, at once.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+"""Caller-supplied text: any characters but NUL."""
 
 VOLUME_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 TRANSFER_ID_PATTERN = r"^[0-9a-f]{32}$"
@@ -45,12 +65,12 @@ class TransferRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     volume_id: str = Field(pattern=VOLUME_ID_PATTERN)
-    source_account: str = Field(min_length=1, max_length=64)
-    target_account: str = Field(min_length=1, max_length=64)
-    requester: str = Field(min_length=1, max_length=128)
-    reason: str = Field(default="", max_length=1024)
-    name: str = Field(default="", max_length=255)
-    ttl_seconds: int | None = Field(default=None, ge=1, le=365 * 86400)
+    source_account: Text = Field(min_length=1, max_length=64)
+    target_account: Text = Field(min_length=1, max_length=64)
+    requester: Text = Field(min_length=1, max_length=128)
+    reason: Text = Field(default="", max_length=1024)
+    name: Text = Field(default="", max_length=255)
+    ttl_seconds: StrictInt | None = Field(default=None, ge=1, le=365 * 86400)
     client_token: str | None = Field(
         default=None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$"
     )
@@ -70,9 +90,9 @@ class Cancellation(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     transfer_id: str = Field(pattern=TRANSFER_ID_PATTERN)
-    source_account: str = Field(min_length=1, max_length=64)
-    requester: str = Field(min_length=1, max_length=128)
-    reason: str = Field(default="", max_length=1024)
+    source_account: Text = Field(min_length=1, max_length=64)
+    requester: Text = Field(min_length=1, max_length=128)
+    reason: Text = Field(default="", max_length=1024)
 
 
 class TransferQuery(BaseModel):
@@ -82,8 +102,8 @@ class TransferQuery(BaseModel):
 
     state: TransferState | None = None
     volume_id: str | None = Field(default=None, pattern=VOLUME_ID_PATTERN)
-    target: str | None = Field(default=None, min_length=1, max_length=64)
-    source: str | None = Field(default=None, min_length=1, max_length=64)
+    target: Text | None = Field(default=None, min_length=1, max_length=64)
+    source: Text | None = Field(default=None, min_length=1, max_length=64)
     limit: int = Field(default=50, ge=1, le=200)
 
 
@@ -102,8 +122,8 @@ class Approval(BaseModel):
     transfer_id: str = Field(pattern=TRANSFER_ID_PATTERN)
     decision: Decision
     token: SecretStr = Field(min_length=16, max_length=128)
-    reason: str = Field(default="", max_length=1024)
-    approver: str = Field(default="", max_length=128)
+    reason: Text = Field(default="", max_length=1024)
+    approver: Text = Field(default="", max_length=128)
 
 
 class ApprovalLink(BaseModel):

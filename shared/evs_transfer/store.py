@@ -125,10 +125,13 @@ def create_store_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         # Several function invocations share one file locally; wait for the writer instead
         # of failing with "database is locked".
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        engine = sa.create_engine(
+            url, connect_args={"timeout": 30}, hide_parameters=True
+        )
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = sa.create_engine(url, pool_pre_ping=True)
+        # Statement parameters hold ciphertexts and digests: no error text may show them.
+        engine = sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
     migrate(engine)
 
     return engine
@@ -334,6 +337,14 @@ class TransferStore:
             ).scalar_one()
 
         return int(count)
+
+    def knows_evs_transfer(self, evs_transfer_id: str) -> bool:
+        """Tell whether a record holds this EVS transfer (it is nobody's orphan)."""
+        query = sa.select(transfers.c.id).where(
+            transfers.c.evs_transfer_id == evs_transfer_id
+        )
+        with self._engine.connect() as conn:
+            return conn.execute(query).first() is not None
 
     def record_event(self, event: AuditEvent) -> None:
         """Append an audit event that changes no state (for example a refused attempt)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import requests
 from selenium.webdriver.common.by import By
@@ -130,3 +131,28 @@ def test_access_log_keeps_the_path_and_drops_the_token(stack: Stack, caplog):
     logged = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
     assert any(f"/apig/transfers/{transfer_id}/approval?[query]" in m for m in logged)
     assert not any(token in m for m in logged)
+
+
+def test_link_of_an_offer_past_its_expiry_offers_no_buttons(stack: Stack, browser):
+    transfer_id, _ = stack.offered(DISK_1, ttl_seconds=1)
+    time.sleep(1.2)
+
+    browser.get(page_link(stack, transfer_id))
+
+    assert "This offer expired" == browser.find_element(By.ID, "problem").text
+    assert [] == browser.find_elements(By.ID, "approve")
+
+
+def test_nul_in_a_form_is_refused_as_a_page(stack: Stack):
+    transfer_id, token = stack.offered(DISK_1)
+
+    page = requests.post(
+        f"{stack.url}/apig/transfers/{transfer_id}/approval",
+        data={"decision": "approve", "token": token, "approver": "a\x00b"},
+        headers={"Accept": "text/html"},
+        timeout=30,
+    )
+
+    assert 400 == page.status_code
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert "pending_approval" == stack.transfer(transfer_id)["state"]

@@ -35,7 +35,7 @@ def wanted(key: str = "token-0001", digest: str = "d" * 64, **changes) -> Claim:
 def test_claim_of_a_free_key_is_granted(claims):
     granted = claims.claim(wanted(), NOW)
 
-    assert wanted() == granted
+    assert wanted(created_at=NOW) == granted
     assert not granted.taken_over
 
 
@@ -111,3 +111,10 @@ def test_concurrent_claims_of_one_key_grant_exactly_one(claims):
 
     assert 1 == outcomes.count("granted")
     assert 7 == outcomes.count("in_progress")
+
+
+def test_claim_settles_only_long_after_it_was_made(claims):
+    claim = claims.claim(wanted(), NOW)
+
+    assert not claim.settled(NOW + dt.timedelta(minutes=5))
+    assert claim.settled(NOW + dt.timedelta(minutes=16))

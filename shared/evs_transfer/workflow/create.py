@@ -116,8 +116,12 @@ class CreateTransfer:
         if claim.taken_over:
             self._clear_orphans(claim)
         checked = self.check(request)
+        if claim.taken_over and _pending_in_evs(checked):
+            # The create that died may have landed since: clear it and look again.
+            self._clear_orphans(claim)
+            checked = self.check(request)
         if checked.errors or checked.target is None:
-            self._claims.abandon(claim)
+            self._close(claim)
             raise self._refuse(request, checked, caller)
 
         token = new_approval_token()
@@ -159,6 +163,9 @@ class CreateTransfer:
         source = self._steps.settings.member(claim.source_account)
         evs = self._steps.cloud.evs(source)
         for orphan in evs.find_transfers(claim.volume_id, claim.evs_name):
+            # Another transfer of the disk may bear the same name: a record holds it.
+            if self._steps.store.knows_evs_transfer(orphan):
+                continue
             evs.delete_transfer(orphan)
             log.warning(
                 "transfer.orphan_deleted",
@@ -180,16 +187,22 @@ class CreateTransfer:
         if taken.state == "done":
             return
         self._clear_orphans(taken)
-        self._claims.abandon(taken)
+        self._close(taken)
         log.info("claim.cleared", transfer_id=claim.transfer_id, actor=caller.actor)
 
     def _give_up(self, claim: Claim) -> None:
-        # After a failure whose EVS effect is unknown: clear what it may have left, then
-        # close the claim; if that cannot be done now, leave the claim due at once so the
-        # next attempt or the sweep clears it.
+        # After a failure whose EVS effect is unknown: clear what it may have left, and
+        # leave the claim due, so that a retry or the sweep looks again until it settles.
         try:
             self._clear_orphans(claim)
         except CloudError:
+            log.warning("claim.left_due", transfer_id=claim.transfer_id)
+        self._claims.release(claim.key, self._steps.clock())
+
+    def _close(self, claim: Claim) -> None:
+        # A claim whose create never reached EVS, or has long settled, is done with; one
+        # whose create may still land stays due for the sweep.
+        if claim.taken_over and not claim.settled(self._steps.clock()):
             self._claims.release(claim.key, self._steps.clock())
             return
         self._claims.abandon(claim)
@@ -313,6 +326,10 @@ class CreateTransfer:
             details=record.findings,
             transfer_id=record.id,
         )
+
+
+def _pending_in_evs(checked: Checked) -> bool:
+    return any(f.code == "volume_transfer_pending" for f in checked.errors)
 
 
 def _find_member(steps: Steps, name: str) -> MemberAccount | None:

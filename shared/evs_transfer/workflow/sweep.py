@@ -97,7 +97,9 @@ class SweepTransfers:
     def _compare(self, record: TransferRecord, caller: Caller, now: dt.datetime) -> str:
         if record.state.is_final:
             finished = self._closing.finish(record, caller)
-            return "accepted" if finished.state is TransferState.ACCEPTED else "cleaned"
+            if finished.state is TransferState.ACCEPTED:
+                return "accepted"
+            return "errors" if finished.evs_transfer_open else "cleaned"
         self._steps.store.update(record.id, record.state, {"checked_at": now})
         if self._closing.evs_transfer_exists(record):
             return "unchanged"

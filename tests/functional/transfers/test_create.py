@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+import requests
+
 from .conftest import (
     A_TOPIC,
     B_TOPIC,
@@ -127,3 +130,37 @@ def test_create_over_smn_offers_the_disk(stack: Stack):
     assert stack.cloud.wait_idle(30)
     assert "awaiting-transfer" == stack.volume_as("broker", DISK_1).status
     assert any(d["protocol"] == "email" for d in stack.deliveries(B_TOPIC))
+
+
+@pytest.mark.parametrize("field", ["requester", "reason", "name", "source_account"])
+def test_create_refuses_nul_characters_naming_the_field(stack: Stack, field: str):
+    response = stack.request_transfer(DISK_1, **{field: "a\x00b"})
+
+    assert 400 == response.status_code
+    assert field == response.json()["error"]["details"][0]["field"]
+
+
+def test_transfer_path_that_names_no_possible_transfer_is_not_found(stack: Stack):
+    for path in ("/transfers/a%00b", "/transfers/x/cancel"):
+        method = "GET" if path.count("/") == 2 else "POST"
+        response = stack.api(method, path, {} if method == "POST" else None)
+
+        assert 404 == response.status_code, path
+        assert "transfer_not_found" == response.json()["error"]["code"]
+
+
+def test_create_takes_no_form_bodies(stack: Stack):
+    response = requests.post(
+        f"{stack.url}/apig/transfers",
+        data={"volume_id": DISK_1, "source_account": "account-a"},
+        timeout=30,
+    )
+
+    assert 400 == response.status_code
+    assert "invalid_request" == response.json()["error"]["code"]
+
+
+def test_ttl_must_be_a_number_of_seconds(stack: Stack):
+    response = stack.request_transfer(DISK_1, ttl_seconds=True)
+
+    assert 400 == response.status_code

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import time
 
 from .conftest import DISK_1, REQUESTS_TOPIC, Stack
 
@@ -112,3 +113,39 @@ def test_twenty_concurrent_duplicate_approvals_accept_once(any_store_stack: Stac
     }
     assert 1 == stack.operations().count(ACCEPT)
     assert "accepted" == stack.transfer(transfer_id)["state"]
+
+
+def test_cleanup_never_deletes_another_transfer_of_the_same_name(stack: Stack):
+    live, _ = stack.offered(DISK_1)
+    same_name = {"name": f"evs-transfer-{live}", "client_token": "ticket-4712"}
+
+    first = stack.request_transfer(DISK_1, **same_name)
+    retry = stack.request_transfer(DISK_1, **same_name)
+
+    assert (422, 422) == (first.status_code, retry.status_code)
+    assert [stack.transfer(live)["evs_transfer_id"]] == stack.evs_transfer_ids()
+    assert "awaiting-transfer" == stack.volume_as("broker", DISK_1).status
+
+
+def test_create_that_lands_after_its_answer_timed_out_is_cleared_by_the_sweep(
+    stack: Stack,
+):
+    world = stack.cloud.world
+    assert world is not None
+    data = world.model_dump()
+    for function in data["functions"]:
+        function["user_data"]["EVS_TRANSFER_HTTP_TIMEOUT_SECONDS"] = "1"
+    stack.cloud.seed(data)
+    stack.cloud.add_fault(CREATE, "latency", latency_ms=1500, count=1)
+
+    timed_out = stack.request_transfer(DISK_1)
+    stack.cloud.wait_idle(5)
+    time.sleep(1)  # the slow create lands after the function gave up on it
+    landed = stack.evs_transfer_ids()
+    done = stack.sweep()
+
+    assert 503 == timed_out.status_code
+    assert 1 == len(landed)
+    assert 1 == done["orphans_cleared"]
+    assert [] == stack.evs_transfer_ids()
+    assert "available" == stack.volume_as("broker", DISK_1).status
