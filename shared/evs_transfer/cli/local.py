@@ -14,7 +14,16 @@ WORLD = ROOT / "infra" / "localcloud" / "worlds" / "demo.yaml"
 
 
 def serve(port: int, console: Console) -> None:
-    """Serve the demo world on 127.0.0.1:``port`` and print where everything is."""
+    """Serve the demo world on 127.0.0.1:``port`` and print where everything is.
+
+    Raises:
+        SystemExit: Not run from a checkout of the project (the world and the functions
+            live in the repository, not in the installed package).
+    """
+    if not WORLD.is_file():
+        raise SystemExit(
+            f"local up runs from a checkout of evs-transfer: {WORLD} is missing"
+        )
     cloud = LocalCloud.from_world_file(WORLD, code_root=ROOT)
     with cloud.serve(port=port) as server:
         console.print(f"localcloud   {server.url}")
