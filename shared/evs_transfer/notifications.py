@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import SecretStr
 
 from evs_transfer.config import Settings
 from evs_transfer.models import Notice, NoticeKind, TransferRecord
+
+Rendered = tuple[str, dict[str, str]]
+"""A notice's subject, and its message per SMN protocol."""
 
 JSON_PROTOCOLS = ("http", "https", "functionstage", "functiongraph")
 
@@ -81,41 +85,30 @@ def accepted(record: TransferRecord) -> tuple[str, dict[str, str]]:
         f"EVS disk {record.volume_name or record.volume_id} moved from "
         f"{record.source_account} to {record.target_account}"
     )
-    text = "\n".join(
-        [
-            f"The EVS disk {record.volume_name or '(no name)'} ({record.volume_id}) now belongs",
-            f"to account {record.target_account}, project {record.target_project_id}.",
-            f"Transfer {record.id}, requested by {quoted(record.requester)}, is complete.",
-        ]
-    )
+    lines = [
+        f"The EVS disk {record.volume_name or '(no name)'} ({record.volume_id}) now belongs",
+        f"to account {record.target_account}, project {record.target_project_id}.",
+        f"Transfer {record.id}, requested by {quoted(record.requester)}, is complete.",
+    ]
 
-    return subject, _messages(
-        text, {"type": "transfer.accepted", "transfer": _facts(record)}
-    )
+    return subject, _notice("accepted", record, lines)
 
 
 def rejected(record: TransferRecord, reason: str) -> tuple[str, dict[str, str]]:
     """Return the subject and messages telling the source that the target refused."""
     disk = record.volume_name or record.volume_id
     subject = f"EVS disk {disk} refused by {record.target_account}"
-    text = "\n".join(
-        [
-            (
-                f"Account {record.target_account} refused the EVS disk "
-                f"{record.volume_name or '(no name)'} ({record.volume_id})."
-            ),
-            f"Reason: {quoted(reason) if reason else '(none given)'}",
-            "The disk is available again in your account.",
-            f"Transfer: {record.id}",
-        ]
-    )
-    document = {
-        "type": "transfer.rejected",
-        "transfer": _facts(record),
-        "reason": reason,
-    }
+    lines = [
+        (
+            f"Account {record.target_account} refused the EVS disk "
+            f"{record.volume_name or '(no name)'} ({record.volume_id})."
+        ),
+        f"Reason: {quoted(reason) if reason else '(none given)'}",
+        "The disk is available again in your account.",
+        f"Transfer: {record.id}",
+    ]
 
-    return subject, _messages(text, document)
+    return subject, _notice("rejected", record, lines, reason=reason)
 
 
 def refused(record: TransferRecord) -> tuple[str, dict[str, str]]:
@@ -126,123 +119,93 @@ def refused(record: TransferRecord) -> tuple[str, dict[str, str]]:
         f"  - {finding['code']}: {finding['message']}. Fix: {finding['fix']}"
         for finding in record.findings
     ]
-    text = "\n".join(
-        [
-            f"The request of {quoted(record.requester)} to transfer disk {disk}",
-            f"({record.volume_id})",
-            f"to account {record.target_account} was refused:",
-            "",
-            *reasons,
-            "",
-            f"Request: {record.id}",
-        ]
-    )
-    document = {"type": "transfer.refused", "transfer": _facts(record)}
+    lines = [
+        f"The request of {quoted(record.requester)} to transfer disk {disk}",
+        f"({record.volume_id})",
+        f"to account {record.target_account} was refused:",
+        "",
+        *reasons,
+        "",
+        f"Request: {record.id}",
+    ]
 
-    return subject, _messages(text, document)
+    return subject, _notice("refused", record, lines)
 
 
 def cancelled(record: TransferRecord, reason: str) -> tuple[str, dict[str, str]]:
     """Return the subject and messages telling the target the offer was taken back."""
     disk = record.volume_name or record.volume_id
     subject = f"EVS disk {disk} offer cancelled by {record.source_account}"
-    text = "\n".join(
-        [
-            f"Account {record.source_account} cancelled its offer of the EVS disk",
-            f"{record.volume_name or '(no name)'} ({record.volume_id}) to your account.",
-            f"Reason: {quoted(reason) if reason else '(none given)'}",
-            "The approval token of this offer no longer works; nothing is left to do.",
-            f"Transfer: {record.id}",
-        ]
-    )
-    document = {
-        "type": "transfer.cancelled",
-        "transfer": _facts(record),
-        "reason": reason,
-    }
+    lines = [
+        f"Account {record.source_account} cancelled its offer of the EVS disk",
+        f"{record.volume_name or '(no name)'} ({record.volume_id}) to your account.",
+        f"Reason: {quoted(reason) if reason else '(none given)'}",
+        "The approval token of this offer no longer works; nothing is left to do.",
+        f"Transfer: {record.id}",
+    ]
 
-    return subject, _messages(text, document)
+    return subject, _notice("cancelled", record, lines, reason=reason)
 
 
 def expired(record: TransferRecord) -> tuple[str, dict[str, str]]:
     """Return the subject and messages telling both sides an offer ran out."""
     disk = record.volume_name or record.volume_id
     subject = f"EVS disk {disk} offer to {record.target_account} expired"
-    text = "\n".join(
-        [
-            f"Nobody decided on the offer of the EVS disk {disk} ({record.volume_id})",
-            f"from {record.source_account} to {record.target_account} before",
-            f"{record.expires_at:%Y-%m-%d %H:%M} UTC. The offer is closed and the disk",
-            f"stays with {record.source_account}; ask for a new transfer to try again.",
-            f"Transfer: {record.id}",
-        ]
-    )
-    document = {"type": "transfer.expired", "transfer": _facts(record)}
+    lines = [
+        f"Nobody decided on the offer of the EVS disk {disk} ({record.volume_id})",
+        f"from {record.source_account} to {record.target_account} before",
+        f"{record.expires_at:%Y-%m-%d %H:%M} UTC. The offer is closed and the disk",
+        f"stays with {record.source_account}; ask for a new transfer to try again.",
+        f"Transfer: {record.id}",
+    ]
 
-    return subject, _messages(text, document)
+    return subject, _notice("expired", record, lines)
 
 
 def failed(record: TransferRecord, reason: str) -> tuple[str, dict[str, str]]:
     """Return the subject and messages telling both sides a transfer cannot complete."""
     disk = record.volume_name or record.volume_id
     subject = f"EVS disk {disk} transfer to {record.target_account} failed"
-    text = "\n".join(
-        [
-            f"The transfer of the EVS disk {disk} ({record.volume_id}) from",
-            f"{record.source_account} to {record.target_account} cannot complete.",
-            f"Reason: {quoted(reason) if reason else '(none given)'}",
-            "The broker has closed it; ask for a new transfer once the cause is fixed.",
-            f"Transfer: {record.id}",
-        ]
-    )
-    document = {"type": "transfer.failed", "transfer": _facts(record), "reason": reason}
+    lines = [
+        f"The transfer of the EVS disk {disk} ({record.volume_id}) from",
+        f"{record.source_account} to {record.target_account} cannot complete.",
+        f"Reason: {quoted(reason) if reason else '(none given)'}",
+        "The broker has closed it; ask for a new transfer once the cause is fixed.",
+        f"Transfer: {record.id}",
+    ]
 
-    return subject, _messages(text, document)
+    return subject, _notice("failed", record, lines, reason=reason)
 
 
 def approval_failed(record: TransferRecord, reason: str) -> tuple[str, dict[str, str]]:
     """Return the subject and messages asking the target to send its approval again."""
     disk = record.volume_name or record.volume_id
     subject = f"EVS disk {disk}: your approval could not be carried out yet"
-    text = "\n".join(
-        [
-            f"Your approval of the EVS disk {disk} ({record.volume_id}) from",
-            f"{record.source_account} reached the broker, but could not be carried out:",
-            f"  {quoted(reason)}",
-            "Nothing has changed. The offer stays open until",
-            f"{record.expires_at:%Y-%m-%d %H:%M} UTC: send the same approval again.",
-            f"Transfer: {record.id}",
-        ]
-    )
-    document = {
-        "type": "transfer.approval_failed",
-        "transfer": _facts(record),
-        "reason": reason,
-    }
+    lines = [
+        f"Your approval of the EVS disk {disk} ({record.volume_id}) from",
+        f"{record.source_account} reached the broker, but could not be carried out:",
+        f"  {quoted(reason)}",
+        "Nothing has changed. The offer stays open until",
+        f"{record.expires_at:%Y-%m-%d %H:%M} UTC: send the same approval again.",
+        f"Transfer: {record.id}",
+    ]
 
-    return subject, _messages(text, document)
+    return subject, _notice("approval_failed", record, lines, reason=reason)
 
 
 def locked(record: TransferRecord, attempts: int) -> tuple[str, dict[str, str]]:
     """Return the subject and messages telling the source that guessing locked a transfer."""
     disk = record.volume_name or record.volume_id
     subject = f"EVS disk {disk}: transfer locked after {attempts} wrong approval tokens"
-    text = "\n".join(
-        [
-            f"The offer of the EVS disk {disk} ({record.volume_id}) to",
-            f"{record.target_account} received {attempts} approvals with a wrong token, so",
-            "the broker closed it: someone may be guessing. The disk stays with your",
-            "account. Check with the target's operators before you ask again.",
-            f"Transfer: {record.id}",
-        ]
-    )
-    document = {
-        "type": "transfer.locked",
-        "transfer": _facts(record),
-        "failed_approvals": attempts,
-    }
+    lines = [
+        f"The offer of the EVS disk {disk} ({record.volume_id}) to",
+        f"{record.target_account} received {attempts} approvals with a wrong token, so",
+        "the broker closed it: someone may be guessing. The disk stays with your",
+        "account. Check with the target's operators before you ask again.",
+        f"Transfer: {record.id}",
+    ]
 
-    return subject, _messages(text, document)
+    return subject, _notice("locked", record, lines, failed_approvals=attempts)
 
 
 def render(
@@ -260,23 +223,22 @@ def render(
         if token is None:
             raise ValueError("an offer needs its approval token")
         return offer(record, token, settings)
-    with_reason = {
-        NoticeKind.REJECTED: rejected,
-        NoticeKind.CANCELLED: cancelled,
-        NoticeKind.FAILED: failed,
-        NoticeKind.APPROVAL_FAILED: approval_failed,
-    }.get(notice.kind)
-    if with_reason is not None:
-        return with_reason(record, notice.reason)
-    if notice.kind is NoticeKind.LOCKED:
-        return locked(record, record.failed_approvals)
-    plain = {
-        NoticeKind.ACCEPTED: accepted,
-        NoticeKind.EXPIRED: expired,
-        NoticeKind.REFUSED: refused,
-    }[notice.kind]
 
-    return plain(record)
+    return _RENDERERS[notice.kind](record, notice)
+
+
+_RENDERERS: dict[NoticeKind, Callable[[TransferRecord, Notice], Rendered]] = {
+    NoticeKind.ACCEPTED: lambda record, _: accepted(record),
+    NoticeKind.REJECTED: lambda record, notice: rejected(record, notice.reason),
+    NoticeKind.CANCELLED: lambda record, notice: cancelled(record, notice.reason),
+    NoticeKind.EXPIRED: lambda record, _: expired(record),
+    NoticeKind.FAILED: lambda record, notice: failed(record, notice.reason),
+    NoticeKind.REFUSED: lambda record, _: refused(record),
+    NoticeKind.APPROVAL_FAILED: lambda record, notice: approval_failed(
+        record, notice.reason
+    ),
+    NoticeKind.LOCKED: lambda record, _: locked(record, record.failed_approvals),
+}
 
 
 def quoted(text: str, limit: int = 300) -> str:
@@ -343,6 +305,15 @@ def _http_lines(record: TransferRecord, settings: Settings) -> list[str]:
         '  {"decision": "approve", "token": "<the token above>"}',
         f"to {url}",
     ]
+
+
+def _notice(
+    kind: str, record: TransferRecord, lines: list[str], **extra: Any
+) -> dict[str, str]:
+    """Return the messages of a notice: the lines as text, the facts as JSON."""
+    document = {"type": f"transfer.{kind}", "transfer": _facts(record), **extra}
+
+    return _messages("\n".join(lines), document)
 
 
 def _messages(text: str, document: dict[str, Any]) -> dict[str, str]:
