@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from evs_transfer.errors import IdempotencyKeyReused, RequestInProgress
-from evs_transfer.store import create_requests
+from evs_transfer.tables import create_requests
 
 ClaimState = Literal["claimed", "done", "abandoned"]
 # EVS may still apply a create whose answer timed out: a claim is closed only once it is

@@ -90,6 +90,12 @@ class Settings(BaseSettings):
     max_failed_approvals: int = Field(default=5, ge=1, le=100)
     notification_retry_seconds: int = Field(default=60, ge=0, le=86400)
     sweep_batch_size: int = Field(default=100, ge=1, le=1000)
+    batch_retry_seconds: int = Field(
+        default=300,
+        ge=0,
+        le=86400,
+        description="How long a batch's per-disk message may go unanswered before it is sent again",
+    )
     agency_session_seconds: int = Field(default=3600, ge=900, le=86400)
     http_timeout_seconds: float = Field(default=30.0, gt=0, le=120)
 

@@ -13,6 +13,8 @@ tree where they are caught, with ``raise ... from exc``.
     ├── ApprovalDenied                 invalid_approval_token    403
     ├── NotPermitted                   not_permitted             403
     ├── TransferNotFound               transfer_not_found        404
+    ├── BatchNotFound                  batch_not_found           404
+    ├── BatchNotEligible               batch_not_eligible        422
     ├── InvalidState                   invalid_state             409
     │   └── TransferExpired            expired                   409
     ├── IdempotencyKeyReused           idempotency_key_reused    409
@@ -88,6 +90,24 @@ class TransferNotFound(TransferError):
 
     code = "transfer_not_found"
     status = 404
+
+
+class BatchNotFound(TransferError):
+    """No batch has the given id."""
+
+    code = "batch_not_found"
+    status = 404
+
+
+class BatchNotEligible(TransferError):
+    """A batch that can offer no disk at all: its accounts or its selection are wrong.
+
+    ``details`` lists the findings. A batch with some eligible disks is not refused: each
+    of its ineligible disks gets its own refused record instead.
+    """
+
+    code = "batch_not_eligible"
+    status = 422
 
 
 class InvalidState(TransferError):

@@ -1,10 +1,13 @@
 """The three functions' entry points: which trigger does what.
 
 ``create_transfer`` serves the source account: ``POST /transfers``, ``GET /transfers``,
-``GET /transfers/{transfer_id}`` and ``POST /transfers/{transfer_id}/cancel`` over APIG,
-and requests and cancellations published to the requests topic. ``accept_transfer`` serves
-the target account: ``POST /transfers/{transfer_id}/approval`` over APIG and approvals
-published to the approvals topic. ``sweep_transfers`` runs on a TIMER trigger.
+``GET /transfers/{transfer_id}``, ``POST /transfers/{transfer_id}/cancel``, ``POST
+/batches`` and ``GET /batches/{batch_id}`` over APIG, and requests (single, batch, and a
+batch's per-disk requests) and cancellations published to the requests topic.
+``accept_transfer`` serves the target account: ``POST /transfers/{transfer_id}/approval``
+and ``POST /batches/{batch_id}/approval`` over APIG, and approvals (and the broker's own
+per-disk batch decisions) published to the approvals topic. ``sweep_transfers`` runs on a
+TIMER trigger.
 """
 
 from __future__ import annotations
@@ -13,8 +16,14 @@ import re
 from typing import Any
 
 from evs_transfer.app import current_app
+from evs_transfer.batches import BatchApproval, BatchItemDecision, BatchRequest
 from evs_transfer.boundary import Page, Route, handle, wants_html
-from evs_transfer.errors import InvalidRequest, TransferExpired, TransferNotFound
+from evs_transfer.errors import (
+    BatchNotFound,
+    InvalidRequest,
+    TransferExpired,
+    TransferNotFound,
+)
 from evs_transfer.events import ApigEvent, SmnRecord, TimerEvent, parse, smn_payload
 from evs_transfer.logs import get_logger
 from evs_transfer.models import (
@@ -29,6 +38,7 @@ from evs_transfer.models import (
 from evs_transfer.pages import approval_page, decided_page, problem_page
 from evs_transfer.store import utcnow
 from evs_transfer.workflow import Caller
+from evs_transfer.workflow.batch_decide import DECIDE_ITEM_ACTION
 
 log = get_logger()
 
@@ -77,21 +87,37 @@ def create_transfer(event: Any, context: Any) -> Any:
 
         return 200, {"transfer": record.public_view()}
 
+    def post_batch(apig: ApigEvent, _params: dict[str, str], request_id: str) -> Answer:
+        request = parse(BatchRequest, apig.json_body(), what="batch request")
+        service = current_app().service(context)
+        if request.dry_run:
+            return 200, service.check_batch(request).to_dict()
+        caller = Caller(actor=f"http:{request.requester}", request_id=request_id)
+        view = service.request_batch(request, caller)
+
+        return 202, {"batch": view}
+
+    def get_batch(_apig: ApigEvent, params: dict[str, str], _rid: str) -> Answer:
+        view = current_app().service(context).batch_status(_batch_id(params))
+
+        return 200, {"batch": view}
+
     def on_request(record: SmnRecord, request_id: str) -> dict[str, Any]:
         app = current_app()
         _require_topic(record, app.settings.requests_topic_urn)
-        document = smn_payload(record)
-        if isinstance(document, dict) and document.get("action") == "cancel":
-            body = {key: value for key, value in document.items() if key != "action"}
+        service = app.service(context)
+        action, body = _split_action(smn_payload(record), REQUEST_ACTIONS)
+        if action == "request_batch":
+            batch_request = parse(BatchRequest, body, what="batch request")
+            caller = _smn_caller(batch_request.requester, record, request_id)
+            return {"batch": service.request_batch(batch_request, caller)}
+        if action == "cancel":
             cancellation = parse(Cancellation, body, what="cancellation")
             caller = _smn_caller(cancellation.requester, record, request_id)
-            cancelled = app.service(context).cancel(cancellation, caller)
-            return {"transfer": cancelled.public_view()}
-        if isinstance(document, dict) and document.get("action") == "request":
-            document = {k: v for k, v in document.items() if k != "action"}
-        request = parse(TransferRequest, document, what="transfer request")
+            return {"transfer": service.cancel(cancellation, caller).public_view()}
+        request = parse(TransferRequest, body, what="transfer request")
         caller = _smn_caller(request.requester, record, request_id)
-        created = app.service(context).create(request, caller)
+        created = service.create(request, caller)
 
         return {"transfer": created.public_view()}
 
@@ -100,6 +126,8 @@ def create_transfer(event: Any, context: Any) -> Any:
         Route("GET", "/transfers", list_transfers),
         Route("GET", "/transfers/{transfer_id}", get_transfer),
         Route("POST", "/transfers/{transfer_id}/cancel", post_cancel),
+        Route("POST", "/batches", post_batch),
+        Route("GET", "/batches/{batch_id}", get_batch),
     ]
 
     return handle(
@@ -142,12 +170,38 @@ def accept_transfer(event: Any, context: Any) -> Any:
 
         return status, {"transfer": record.public_view()}
 
+    def post_batch_approval(
+        apig: ApigEvent, params: dict[str, str], request_id: str
+    ) -> Answer:
+        body = _object(apig.json_body(), _batch_id(params), field="batch_id")
+        approval = parse(BatchApproval, body, what="batch approval")
+        caller = Caller(
+            actor=f"http:{approval.approver or 'target'}", request_id=request_id
+        )
+        view = current_app().service(context).decide_batch(approval, caller)
+
+        return 202, {"batch": view}
+
     def on_approval(record: SmnRecord, request_id: str) -> dict[str, Any]:
         app = current_app()
         _require_topic(record, app.settings.approvals_topic_urn)
-        approval = parse(Approval, smn_payload(record), what="approval")
+        service = app.service(context)
+        action, body = _split_action(smn_payload(record), (DECIDE_ITEM_ACTION,))
+        if action == DECIDE_ITEM_ACTION:
+            item = parse(BatchItemDecision, body, what="batch decision")
+            caller = _smn_caller("batch", record, request_id)
+            return {
+                "transfer": service.apply_batch_decision(item, caller).public_view()
+            }
+        if isinstance(body, dict) and "batch_id" in body:
+            batch_approval = parse(BatchApproval, body, what="batch approval")
+            caller = _smn_caller(
+                batch_approval.approver or "target", record, request_id
+            )
+            return {"batch": service.decide_batch(batch_approval, caller)}
+        approval = parse(Approval, body, what="approval")
         caller = _smn_caller(approval.approver or "target", record, request_id)
-        decided = app.service(context).decide(approval, caller)
+        decided = service.decide(approval, caller)
 
         return {"transfer": decided.public_view()}
 
@@ -156,6 +210,7 @@ def accept_transfer(event: Any, context: Any) -> Any:
             "GET", "/transfers/{transfer_id}/approval", get_approval_page, pages=True
         ),
         Route("POST", "/transfers/{transfer_id}/approval", post_approval, pages=True),
+        Route("POST", "/batches/{batch_id}/approval", post_batch_approval),
     ]
 
     # An approval message carries its token: a platform retry would end, after the last
@@ -184,19 +239,19 @@ def sweep_transfers(event: Any, context: Any) -> Any:
     return handle(event, context, function="sweep_transfers", on_timer=on_timer)
 
 
-def _object(body: Any, transfer_id: str) -> dict[str, Any]:
-    # The path names the transfer; a body that names another one is a client mistake.
+def _object(body: Any, path_id: str, field: str = "transfer_id") -> dict[str, Any]:
+    # The path names the transfer (or batch); a body naming another is a client mistake.
     if not isinstance(body, dict):
         raise InvalidRequest(
             "the body must be a JSON object", details=[{"field": "body"}]
         )
-    if body.get("transfer_id", transfer_id) != transfer_id:
+    if body.get(field, path_id) != path_id:
         raise InvalidRequest(
-            "the body names another transfer than the path",
-            details=[{"field": "transfer_id"}],
+            f"the body names another {field.removesuffix('_id')} than the path",
+            details=[{"field": field}],
         )
 
-    return {**body, "transfer_id": transfer_id}
+    return {**body, field: path_id}
 
 
 def _transfer_id(params: dict[str, str]) -> str:
@@ -206,6 +261,27 @@ def _transfer_id(params: dict[str, str]) -> str:
         raise TransferNotFound(f"transfer {transfer_id[:40]!r} does not exist")
 
     return transfer_id
+
+
+REQUEST_ACTIONS = ("request", "request_batch", "cancel")
+
+
+def _split_action(document: Any, known: tuple[str, ...]) -> tuple[str | None, Any]:
+    # A message names what it asks with "action"; one without it is a transfer request
+    # (or an approval). An unknown action stays in the body, which then fails to parse.
+    if isinstance(document, dict) and document.get("action") in known:
+        body = {key: value for key, value in document.items() if key != "action"}
+        return str(document["action"]), body
+
+    return None, document
+
+
+def _batch_id(params: dict[str, str]) -> str:
+    batch_id = params["batch_id"]
+    if not re.fullmatch(TRANSFER_ID_PATTERN, batch_id):
+        raise BatchNotFound(f"batch {batch_id[:40]!r} does not exist")
+
+    return batch_id
 
 
 def _drop_blank(body: dict[str, Any]) -> dict[str, Any]:

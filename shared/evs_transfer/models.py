@@ -75,6 +75,8 @@ class TransferRequest(BaseModel):
         default=None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$"
     )
     dry_run: StrictBool = False
+    batch_id: str | None = Field(default=None, pattern=TRANSFER_ID_PATTERN)
+    """Set on the per-disk requests a batch fans out to; the batch then speaks to B."""
 
     def digest(self) -> str:
         """Return a digest of what is asked, to tell a repeat from a different request."""
@@ -238,6 +240,7 @@ class TransferRecord(BaseModel):
     lease_until: dt.datetime | None = None
     failed_approvals: int = 0
     findings: list[dict[str, Any]] = Field(default_factory=list)
+    batch_id: str | None = None
 
     def public_view(self) -> dict[str, Any]:
         """Return the record as callers may see it: no ciphertext, no token hash."""
@@ -284,6 +287,8 @@ class NoticeKind(str, enum.Enum):
     REFUSED = "refused"
     APPROVAL_FAILED = "approval_failed"
     LOCKED = "locked"
+    BATCH_OFFERED = "batch_offered"
+    BATCH_SUMMARY = "batch_summary"
 
 
 class Notice(BaseModel):

@@ -76,7 +76,7 @@ def offer(
         },
     }
 
-    return subject, _messages("\n".join(lines), document)
+    return subject, messages("\n".join(lines), document)
 
 
 def accepted(record: TransferRecord) -> tuple[str, dict[str, str]]:
@@ -313,10 +313,11 @@ def _notice(
     """Return the messages of a notice: the lines as text, the facts as JSON."""
     document = {"type": f"transfer.{kind}", "transfer": _facts(record), **extra}
 
-    return _messages("\n".join(lines), document)
+    return messages("\n".join(lines), document)
 
 
-def _messages(text: str, document: dict[str, Any]) -> dict[str, str]:
+def messages(text: str, document: dict[str, Any]) -> dict[str, str]:
+    """Return the SMN message structure: the text for people, the JSON for systems."""
     rendered = json.dumps(document, sort_keys=True)
     messages = {"default": text, "email": text}
     messages.update(dict.fromkeys(JSON_PROTOCOLS, rendered))

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from evs_transfer.models import Notice, NoticeKind
-from evs_transfer.store import notices
+from evs_transfer.tables import notices
 
 
 class Outbox:

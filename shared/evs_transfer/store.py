@@ -23,93 +23,12 @@ from evs_transfer.models import (
     TransferRecord,
     TransferState,
 )
-
-metadata = sa.MetaData()
-
-transfers = sa.Table(
-    "transfers",
-    metadata,
-    sa.Column("id", sa.String(32), primary_key=True),
-    sa.Column("state", sa.String(32), nullable=False, index=True),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("region", sa.String(64), nullable=False),
-    sa.Column("volume_id", sa.String(64), nullable=False, index=True),
-    sa.Column("volume_name", sa.String(255), nullable=False),
-    sa.Column("volume_size_gb", sa.Integer),
-    sa.Column("volume_type", sa.String(32)),
-    sa.Column("source_account", sa.String(64), nullable=False),
-    sa.Column("source_project_id", sa.String(32), nullable=False),
-    sa.Column("target_account", sa.String(64), nullable=False),
-    sa.Column("target_project_id", sa.String(32), nullable=False),
-    sa.Column("requester", sa.String(128), nullable=False),
-    sa.Column("reason", sa.String(1024), nullable=False),
-    sa.Column("evs_transfer_id", sa.String(64)),
-    sa.Column("evs_transfer_open", sa.Boolean, nullable=False, default=False),
-    sa.Column("auth_key_ciphertext", sa.Text),
-    sa.Column("kms_key_id", sa.String(128)),
-    sa.Column("approval_token_hash", sa.String(64)),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
-    sa.Column("failure_code", sa.String(64)),
-    sa.Column("failure_reason", sa.String(1024)),
-    # When the sweep last compared the record with the cloud; it checks the stalest first.
-    sa.Column("checked_at", sa.DateTime(timezone=True)),
-    sa.Column("findings", sa.JSON, nullable=False, default=list),
-    # Until when an ``accepting`` record belongs to the invocation that moved it there.
-    sa.Column("lease_until", sa.DateTime(timezone=True)),
-    # Wrong approval tokens presented so far; enough of them lock the transfer.
-    sa.Column("failed_approvals", sa.Integer, nullable=False, server_default="0"),
-)
-
-transfer_events = sa.Table(
-    "transfer_events",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("transfer_id", sa.String(32), nullable=False, index=True),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("action", sa.String(64), nullable=False),
-    sa.Column("actor", sa.String(255), nullable=False),
-    sa.Column("from_state", sa.String(32)),
-    sa.Column("to_state", sa.String(32)),
-    sa.Column("reason", sa.String(1024), nullable=False),
-    sa.Column("request_id", sa.String(128), nullable=False),
-)
-
-# The outbox of notifications: written in the same transaction as the transition that
-# causes them, sent right after, and sent again by the sweep when that failed. Rows hold
-# what to say and to whom, never the text: offers are rendered, with a token, at sending.
-notices = sa.Table(
-    "notices",
-    metadata,
-    sa.Column("id", sa.String(32), primary_key=True),
-    sa.Column("transfer_id", sa.String(32), nullable=False, index=True),
-    sa.Column("kind", sa.String(32), nullable=False),
-    sa.Column("account", sa.String(64), nullable=False),
-    sa.Column("reason", sa.String(1024), nullable=False),
-    sa.Column("state", sa.String(16), nullable=False, index=True),
-    sa.Column("attempts", sa.Integer, nullable=False),
-    sa.Column("last_error", sa.String(255)),
-    sa.Column("message_id", sa.String(64)),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("due_at", sa.DateTime(timezone=True), nullable=False, index=True),
-    sa.Column("sent_at", sa.DateTime(timezone=True)),
-)
-
-# One row per create attempt, written before EVS is asked (see migration 0002).
-create_requests = sa.Table(
-    "create_requests",
-    metadata,
-    sa.Column("key", sa.String(128), primary_key=True),
-    sa.Column("digest", sa.String(64), nullable=False),
-    sa.Column("transfer_id", sa.String(32), nullable=False, unique=True),
-    sa.Column("volume_id", sa.String(64), nullable=False),
-    sa.Column("source_account", sa.String(64), nullable=False),
-    sa.Column("evs_name", sa.String(255), nullable=False),
-    sa.Column("state", sa.String(16), nullable=False),
-    sa.Column("lease_until", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Index("ix_create_requests_state_lease", "state", "lease_until"),
+from evs_transfer.tables import (
+    batch_items,
+    create_requests,
+    notices,
+    transfer_events,
+    transfers,
 )
 
 OPEN_STATES = (TransferState.PENDING_APPROVAL, TransferState.ACCEPTING)
@@ -161,21 +80,36 @@ class TransferStore:
         event: AuditEvent,
         notices: Iterable[Notice] = (),
         claim_key: str | None = None,
+        batch_position: int | None = None,
     ) -> None:
         """Store a new record with its first audit event and the notices it causes.
 
-        ``claim_key`` names the create request the record fulfils; it is completed in the
-        same transaction.
+        ``claim_key`` names the create request the record fulfils, and ``batch_position``
+        the item of ``record.batch_id`` it settles; both are completed in the same
+        transaction.
         """
         with self._engine.begin() as conn:
             conn.execute(transfers.insert().values(**_row(record)))
             conn.execute(transfer_events.insert().values(**_event_row(event)))
-            _queue(conn, notices, event.at)
+            queue_notices(conn, notices, event.at)
             if claim_key is not None:
                 conn.execute(
                     create_requests.update()
                     .where(create_requests.c.key == claim_key)
                     .values(state="done")
+                )
+            if record.batch_id is not None and batch_position is not None:
+                settled = (
+                    "refused" if record.state is TransferState.REFUSED else "offered"
+                )
+                conn.execute(
+                    batch_items.update()
+                    .where(
+                        batch_items.c.batch_id == record.batch_id,
+                        batch_items.c.position == batch_position,
+                        batch_items.c.state == "queued",
+                    )
+                    .values(state=settled, transfer_id=record.id)
                 )
 
     def get(self, transfer_id: str) -> TransferRecord:
@@ -203,6 +137,22 @@ class TransferStore:
             row = conn.execute(query).first()
 
         return None if row is None else _record(dict(row._mapping))
+
+    def open_transfers_for_volumes(
+        self, volume_ids: list[str]
+    ) -> dict[str, TransferRecord]:
+        """Return the open record of each of ``volume_ids`` that has one, by disk."""
+        found: dict[str, TransferRecord] = {}
+        states = [state.value for state in OPEN_STATES]
+        # Bounded IN lists: some databases cap the number of bound parameters.
+        for start in range(0, len(volume_ids), 500):
+            query = sa.select(transfers).where(
+                transfers.c.volume_id.in_(volume_ids[start : start + 500]),
+                transfers.c.state.in_(states),
+            )
+            found.update((r.volume_id, r) for r in self._records(query))
+
+        return found
 
     def transition(
         self,
@@ -238,7 +188,7 @@ class TransferStore:
             )
             if result.rowcount == 1:
                 conn.execute(transfer_events.insert().values(**_event_row(event)))
-                _queue(conn, notices, event.at)
+                queue_notices(conn, notices, event.at)
         if result.rowcount != 1:
             current = self.get(transfer_id).state
             raise InvalidState(
@@ -278,6 +228,16 @@ class TransferStore:
             if value is not None:
                 statement = statement.where(column == value)
         statement = statement.order_by(transfers.c.created_at.desc()).limit(query.limit)
+
+        return self._records(statement)
+
+    def of_batch(self, batch_id: str) -> list[TransferRecord]:
+        """Return the records of a batch's disks, in the order they were made."""
+        statement = (
+            sa.select(transfers)
+            .where(transfers.c.batch_id == batch_id)
+            .order_by(transfers.c.created_at, transfers.c.id)
+        )
 
         return self._records(statement)
 
@@ -377,7 +337,10 @@ def _clip(values: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _queue(conn: sa.Connection, queued: Iterable[Notice], now: dt.datetime) -> None:
+def queue_notices(
+    conn: sa.Connection, queued: Iterable[Notice], now: dt.datetime
+) -> None:
+    """Queue notices in the outbox within the caller's transaction."""
     rows = [
         {
             **notice.model_dump(mode="json"),
@@ -413,7 +376,7 @@ def _record(mapping: Mapping[str, Any]) -> TransferRecord:
         "lease_until",
     ):
         if data[column] is not None:
-            data[column] = _aware(data[column])
+            data[column] = as_utc(data[column])
 
     return TransferRecord.model_validate(data)
 
@@ -428,11 +391,12 @@ def _event_row(event: AuditEvent) -> dict[str, Any]:
 
 def _event(mapping: Mapping[str, Any]) -> AuditEvent:
     data = {key: value for key, value in mapping.items() if key != "id"}
-    data["at"] = _aware(data["at"])
+    data["at"] = as_utc(data["at"])
 
     return AuditEvent.model_validate(data)
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """Return a stored time as timezone-aware UTC."""
     # SQLite drops the offset of timezone-aware datetimes; every stored time is UTC.
     return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)

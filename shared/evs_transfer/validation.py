@@ -299,6 +299,19 @@ def check_disk(facts: DiskFacts) -> list[Finding]:
     return [finding for rule in RULES for finding in rule(facts, facts.volume)]
 
 
+def screen_volume(volume_id: str, volume: Volume | None) -> list[Finding]:
+    """Apply the rules a disk listing alone can decide (a batch's cheap first pass).
+
+    Status, attachments, encryption, billing and storage come with the disk itself;
+    snapshots, backups, vaults, boot devices and quota need reads of their own and are
+    left to the full check each disk gets before its transfer is created.
+    """
+    if volume is None:
+        return _volume_exists(DiskFacts(volume_id=volume_id, volume=None))
+
+    return [*_status(volume), *_attachments(volume), *_metadata(volume)]
+
+
 def target_findings(source: str, target: str | None, target_name: str) -> list[Finding]:
     """Check the target account: a configured member other than the source."""
     if target is None:

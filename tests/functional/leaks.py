@@ -59,13 +59,13 @@ def database_text(url: str) -> str:
 
 
 def approval_tokens(cloud: LocalCloud) -> list[str]:
-    """Return the approval token of every offer the target was sent."""
+    """Return the approval token of every offer the target was sent, single or batch."""
     tokens = []
     for delivery in cloud.outbox:
         if delivery["topic_urn"] != B_TOPIC or delivery["protocol"] != "https":
             continue
         document = json.loads(delivery["message"])
-        if document.get("type") == "transfer.offered":
+        if document.get("type") in ("transfer.offered", "batch.offered"):
             tokens.append(str(document["approval"]["token"]))
 
     return tokens

@@ -8,7 +8,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from evs_transfer.migrations.runner import _config
-from evs_transfer.store import create_store_engine, metadata
+from evs_transfer.store import create_store_engine
+from evs_transfer.tables import metadata
 
 
 def test_migrations_build_the_schema_the_store_declares(store_url):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from localcloud.core.context import RequestContext
@@ -10,6 +11,8 @@ from localcloud.evs import errors
 from localcloud.evs.models import EvsBackend, Snapshot, Transfer, Volume
 
 MAX_TRANSFER_NAME = 64
+MAX_IDS = 60
+_ID_LIST = re.compile(r"^\[\s*('[^',]*'\s*(,\s*'[^',]*'\s*)*)?\]$")
 
 
 class EvsResponses:
@@ -25,12 +28,16 @@ class EvsResponses:
         return Reply(200, {"volume": volume_detail(volume, ctx.base_url)})
 
     def list_volumes(self, ctx: RequestContext) -> Reply:
-        """ListVolumes. Filters: status, name, limit, offset; others are ignored."""
+        """ListVolumes. Filters: status, name, ids, limit, offset; others are ignored."""
         limit, offset = _paging(ctx)
+        ids = _ids_arg(ctx)
 
         volumes = self._backend.list_volumes(
             ctx.project, status=ctx.arg("status"), name=ctx.arg("name")
         )
+        if ids is not None:
+            # Unknown ids are ignored, as EVS does; the order stays the backend's.
+            volumes = [volume for volume in volumes if volume.id in ids]
         page = volumes[offset : offset + limit]
 
         return Reply(
@@ -39,6 +46,52 @@ class EvsResponses:
                 "count": len(volumes),
                 "volumes": [volume_detail(v, ctx.base_url) for v in page],
                 "volumes_links": None,
+            },
+        )
+
+    def list_volumes_by_tags(self, ctx: RequestContext) -> Reply:
+        """ListVolumesByTags: ``action`` filter or count, ``tags`` with any of ``values``.
+
+        Does not model: ``matches`` (resource-name match) or tag keys without values.
+        """
+        body = ctx.json()
+        wanted = _tag_filter(body)
+        action = body.get("action")
+        if action not in ("filter", "count"):
+            raise errors.bad_request("action must be filter or count.")
+
+        tagged = [
+            volume
+            for volume in self._backend.list_volumes(
+                ctx.project, status=None, name=None
+            )
+            # A tag with no values matches any value of its key, as EVS documents.
+            if all(
+                key in volume.tags and (not values or volume.tags[key] in values)
+                for key, values in wanted
+            )
+        ]
+        if action == "count":
+            return Reply(200, {"total_count": len(tagged)})
+        limit = _body_int(body, "limit", 1000)
+        offset = _body_int(body, "offset", 0)
+        page = tagged[offset : offset + limit]
+
+        return Reply(
+            200,
+            {
+                "total_count": len(tagged),
+                "resources": [
+                    {
+                        "resource_id": volume.id,
+                        "resource_name": volume.name,
+                        "resource_detail": volume_detail(volume, ctx.base_url),
+                        "tags": [
+                            {"key": k, "value": v} for k, v in volume.tags.items()
+                        ],
+                    }
+                    for volume in page
+                ],
             },
         )
 
@@ -141,6 +194,43 @@ def _paging(ctx: RequestContext) -> tuple[int, int]:
         raise errors.bad_request("offset param must not be negative.")
 
     return limit, offset
+
+
+def _ids_arg(ctx: RequestContext) -> set[str] | None:
+    raw = ctx.arg("ids")
+    if raw is None:
+        return None
+    if not _ID_LIST.match(raw):
+        raise errors.bad_request("ids must look like ['id1','id2'].")
+    ids = {item.strip().strip("'") for item in raw.strip("[] ").split(",") if item}
+    if len(ids) > MAX_IDS:
+        raise errors.bad_request(f"ids takes at most {MAX_IDS} ids.")
+
+    return ids
+
+
+def _tag_filter(body: dict[str, Any]) -> list[tuple[str, set[str]]]:
+    tags = body.get("tags", [])
+    if not isinstance(tags, list):
+        raise errors.bad_request("tags must be a list.")
+    wanted = []
+    for tag in tags:
+        if not isinstance(tag, dict) or not isinstance(tag.get("key"), str):
+            raise errors.bad_request("each tag needs a key.")
+        values = tag.get("values", [])
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise errors.bad_request("tag values must be a list of strings.")
+        wanted.append((tag["key"], set(values)))
+
+    return wanted
+
+
+def _body_int(body: dict[str, Any], name: str, default: int) -> int:
+    value = body.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise errors.bad_request(f"{name} must be a non-negative integer.")
+
+    return value
 
 
 def _int_arg(ctx: RequestContext, name: str, default: int) -> int:

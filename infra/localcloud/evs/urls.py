@@ -21,6 +21,13 @@ def evs_routes(responses: EvsResponses) -> list[Route]:
             r.list_volumes,
         ),
         Route(
+            "POST",
+            "/v2/{project_id}/cloudvolumes/resource_instances/action",
+            "evs",
+            "list_volumes_by_tags",
+            r.list_volumes_by_tags,
+        ),
+        Route(
             "GET",
             "/v2/{project_id}/cloudvolumes/{volume_id}",
             "evs",

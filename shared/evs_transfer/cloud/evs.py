@@ -18,7 +18,11 @@ from huaweicloudsdkevs.v2 import (
     CinderShowVolumeTransferRequest,
     CreateVolumeTransferOption,
     ListSnapshotsRequest,
+    ListVolumesByTagsRequest,
+    ListVolumesByTagsRequestBody,
+    ListVolumesRequest,
     ShowVolumeRequest,
+    TagsForListVolumes,
 )
 from pydantic import SecretStr
 
@@ -28,6 +32,8 @@ from evs_transfer.models import Attachment, Quota, QuotaUsage, Volume
 
 SERVICE = "evs"
 LIST_PAGE = 1000
+IDS_PER_LIST = 60
+"""ListVolumes answers for at most 60 ids at a time."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,6 +68,58 @@ class Evs:
             raise
 
         return _volume(response.volume)
+
+    def list_volumes(self, volume_ids: list[str]) -> dict[str, Volume]:
+        """Return the disks of this project among ``volume_ids``, by id.
+
+        Ids the project has no disk for are absent from the answer, as EVS ignores them.
+        """
+        found: dict[str, Volume] = {}
+        for start in range(0, len(volume_ids), IDS_PER_LIST):
+            chunk = volume_ids[start : start + IDS_PER_LIST]
+            # EVS takes the id list in Python's list notation: ids=['a','b'].
+            ids = "[" + ",".join(f"'{volume_id}'" for volume_id in chunk) + "]"
+            request = ListVolumesRequest(ids=ids, limit=IDS_PER_LIST)
+            response = call(
+                SERVICE,
+                "ListVolumes",
+                functools.partial(self._client.list_volumes, request),
+                read=True,
+            )
+            found.update(
+                (detail.id, _volume(detail)) for detail in response.volumes or []
+            )
+
+        return found
+
+    def volume_ids_by_tag(self, key: str, value: str, limit: int) -> list[str]:
+        """Return the ids of this project's disks tagged ``key=value``, at most ``limit``.
+
+        An empty ``value`` selects every disk carrying the key, whatever its value.
+        """
+        ids: list[str] = []
+        while len(ids) < limit:
+            body = ListVolumesByTagsRequestBody(
+                action="filter",
+                tags=[TagsForListVolumes(key=key, values=[value] if value else [])],
+                limit=min(LIST_PAGE, limit - len(ids)),
+                offset=len(ids),
+            )
+            response = call(
+                SERVICE,
+                "ListVolumesByTags",
+                functools.partial(
+                    self._client.list_volumes_by_tags,
+                    ListVolumesByTagsRequest(body=body),
+                ),
+                read=True,
+            )
+            page = [resource.resource_id for resource in response.resources or []]
+            ids += page
+            if not page or len(ids) >= int(response.total_count or 0):
+                break
+
+        return ids[:limit]
 
     def list_snapshot_ids(self, volume_id: str) -> list[str]:
         """Return the ids of every EVS snapshot of the disk, whatever their status."""

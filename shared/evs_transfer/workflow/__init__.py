@@ -5,6 +5,8 @@
 account. ``decide`` checks an approval against the record, then either accepts the transfer
 in the target account (decrypting the ``auth_key`` only there) or deletes it. ``cancel``
 lets the source take its offer back; ``sweep`` does on a timer what nobody waits for.
+``request_batch`` and ``decide_batch`` do the same for many disks at once: one transfer
+each, one offer and one approval for all.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from evs_transfer.batch_store import BatchStore
+from evs_transfer.batches import BatchApproval, BatchItemDecision, BatchRequest
 from evs_transfer.cloud.accounts import Cloud
 from evs_transfer.config import Settings
 from evs_transfer.models import (
@@ -26,6 +30,8 @@ from evs_transfer.models import (
     TransferRequest,
 )
 from evs_transfer.store import TransferStore, utcnow
+from evs_transfer.workflow.batch import BatchPlan, RequestBatch, batch_view
+from evs_transfer.workflow.batch_decide import DecideBatch
 from evs_transfer.workflow.cancel import CancelTransfer
 from evs_transfer.workflow.common import Caller, Steps, auth_key_aad
 from evs_transfer.workflow.create import Checked, CreateTransfer
@@ -87,6 +93,34 @@ class TransferService:
     def cancel(self, cancellation: Cancellation, caller: Caller) -> TransferRecord:
         """Take a pending offer back (see :class:`CancelTransfer`)."""
         return CancelTransfer(self._steps).cancel(cancellation, caller)
+
+    def check_batch(self, request: BatchRequest) -> BatchPlan:
+        """Select a batch's disks and run the cheap checks; create nothing (a dry run)."""
+        return RequestBatch(self._steps).plan(request)
+
+    def request_batch(self, request: BatchRequest, caller: Caller) -> dict[str, Any]:
+        """Record a batch and fan it out (see :class:`RequestBatch`); return its view."""
+        batch = RequestBatch(self._steps).request(request, caller)
+
+        return batch_view(self._steps, batch)
+
+    def batch_status(self, batch_id: str) -> dict[str, Any]:
+        """Return a batch as callers see it, with the state of each of its disks."""
+        batch = BatchStore(self._store.engine).get(batch_id)
+
+        return batch_view(self._steps, batch)
+
+    def decide_batch(self, approval: BatchApproval, caller: Caller) -> dict[str, Any]:
+        """Decide for every pending disk of a batch (see :class:`DecideBatch`)."""
+        batch = DecideBatch(self._steps).decide(approval, caller)
+
+        return batch_view(self._steps, batch)
+
+    def apply_batch_decision(
+        self, message: BatchItemDecision, caller: Caller
+    ) -> TransferRecord:
+        """Apply a batch's recorded decision to one of its disks."""
+        return DecideBatch(self._steps).apply_item(message, caller)
 
     def sweep(self, caller: Caller) -> dict[str, int]:
         """Expire, reconcile, clean up and re-notify (see :class:`SweepTransfers`)."""

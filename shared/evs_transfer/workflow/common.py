@@ -124,9 +124,10 @@ class Steps:
         event: AuditEvent,
         notices: Iterable[Notice] = (),
         claim_key: str | None = None,
+        batch_position: int | None = None,
     ) -> None:
         """Store a new record with its first audit event and the notices it causes."""
-        self.store.insert(record, event, notices, claim_key)
+        self.store.insert(record, event, notices, claim_key, batch_position)
         _audit(event)
 
     def transition(
@@ -201,7 +202,7 @@ class Steps:
         token: SecretStr | None = None,
     ) -> None:
         """Publish queued notices that nobody else is sending; failures stay queued."""
-        retry = dt.timedelta(seconds=self.settings.notification_retry_seconds)
+        retry = self.retry_delay()
         for notice in notices:
             if self.outbox.claim(notice.id, self.clock(), retry):
                 self._publish(record, notice, token, retry)
@@ -213,19 +214,40 @@ class Steps:
         token: SecretStr | None,
         retry: dt.timedelta,
     ) -> None:
+        def render() -> notifications.Rendered | None:
+            offer_token = token
+            if notice.kind is NoticeKind.OFFERED and offer_token is None:
+                offer_token = self._new_token(record)
+                if offer_token is None:
+                    return None
+            return notifications.render(notice, record, self.settings, offer_token)
+
+        self.publish_notice(notice, render, retry)
+
+    def publish_notice(
+        self,
+        notice: Notice,
+        render: Callable[[], notifications.Rendered | None],
+        retry: dt.timedelta,
+    ) -> None:
+        """Publish a claimed notice to its account's topic and record the outcome.
+
+        ``render`` runs only once the account is known to have a topic; it answers None
+        when the notice no longer applies (the offer it makes has closed).
+        """
+        subject_id = notice.transfer_id
         member = self._member(notice.account)
         if member is None or not member.notification_topic_urn:
             log.warning(
-                "notification.skipped", transfer_id=record.id, account=notice.account
+                "notification.skipped", transfer_id=subject_id, account=notice.account
             )
             self.outbox.failed(notice.id, "the account has no topic", None)
             return
-        if notice.kind is NoticeKind.OFFERED and token is None:
-            token = self._new_token(record)
-            if token is None:
-                self.outbox.failed(notice.id, "the offer is no longer open", None)
-                return
-        subject, messages = notifications.render(notice, record, self.settings, token)
+        rendered = render()
+        if rendered is None:
+            self.outbox.failed(notice.id, "the offer is no longer open", None)
+            return
+        subject, messages = rendered
         try:
             message_id = self.cloud.smn().publish(
                 member.notification_topic_urn, subject=subject, messages=messages
@@ -234,7 +256,7 @@ class Steps:
             self.outbox.failed(notice.id, exc.message, self.clock() + retry)
             log.error(
                 "notification.failed",
-                transfer_id=record.id,
+                transfer_id=subject_id,
                 account=member.name,
                 kind=notice.kind.value,
                 error_code=exc.error_code,
@@ -243,7 +265,7 @@ class Steps:
         self.outbox.sent(notice.id, self.clock(), message_id)
         log.info(
             "notification.sent",
-            transfer_id=record.id,
+            transfer_id=subject_id,
             account=member.name,
             kind=notice.kind.value,
             message_id=message_id,
@@ -260,6 +282,10 @@ class Steps:
         )
 
         return token if changed else None
+
+    def retry_delay(self) -> dt.timedelta:
+        """Return how long a failed notification waits before it is sent again."""
+        return dt.timedelta(seconds=self.settings.notification_retry_seconds)
 
     def _member(self, name: str) -> MemberAccount | None:
         try:

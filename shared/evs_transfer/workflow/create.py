@@ -12,9 +12,12 @@ import uuid
 
 from pydantic import SecretStr
 
+from evs_transfer.batch_store import BatchStore
+from evs_transfer.batches import BatchItem, item_position
 from evs_transfer.claims import Claim, CreateClaims
 from evs_transfer.config import MemberAccount
 from evs_transfer.errors import (
+    BatchNotFound,
     CloudError,
     CloudRejected,
     InvalidRequest,
@@ -41,6 +44,7 @@ from evs_transfer.validation import (
     open_transfer_finding,
     target_findings,
 )
+from evs_transfer.workflow.batch_progress import BatchProgress, disk_request
 from evs_transfer.workflow.common import Caller, Steps, auth_key_aad
 
 log = get_logger()
@@ -108,11 +112,15 @@ class CreateTransfer:
             RequestInProgress: Another invocation is handling the same key.
             CloudError: A cloud call failed; nothing is left half done.
         """
-        ttl = self.ttl(request)
+        ttl = self.ttl(request.ttl_seconds)
+        item = self._batch_item(request)
+        if item is not None and item.transfer_id is not None:
+            # A disk of a batch is settled once; a message delivered again finds it so.
+            return self._replayed(item.transfer_id)
+        position = item.position if item is not None else None
         claim = self._claim(request, caller)
         if claim.state == "done":
-            log.info("transfer.replayed", transfer_id=claim.transfer_id)
-            return self._steps.store.get(claim.transfer_id)
+            return self._replayed(claim.transfer_id)
         if claim.taken_over:
             self._clear_orphans(claim)
         checked = self.check(request)
@@ -122,21 +130,64 @@ class CreateTransfer:
             checked = self.check(request)
         if checked.errors or checked.target is None:
             self._close(claim)
-            raise self._refuse(request, checked, caller)
+            raise self.refuse(request, checked, caller, position)
 
         token = new_approval_token()
         try:
-            record, offers = self._open(claim, request, checked, token, caller, ttl)
+            record, offers = self._open(
+                claim, request, checked, token, caller, ttl, position
+            )
         except CloudRejected as exc:
             if exc.service != "evs":
                 raise
             # The disk changed between the checks and the create: say what EVS said.
             checked.findings.append(evs_refused_finding(exc.error_code, exc.message))
-            raise self._refuse(request, checked, caller) from exc
+            raise self.refuse(request, checked, caller, position) from exc
         log.info("transfer.created", transfer_id=record.id, volume_id=record.volume_id)
         self._steps.deliver(record, offers, token)
+        if record.batch_id is not None:
+            BatchProgress(self._steps).settle(record.batch_id)
 
         return record
+
+    def _replayed(self, transfer_id: str) -> TransferRecord:
+        log.info("transfer.replayed", transfer_id=transfer_id)
+        record = self._steps.store.get(transfer_id)
+        if record.batch_id is not None:
+            # The first delivery may have died before its batch could be offered.
+            BatchProgress(self._steps).settle(record.batch_id)
+
+        return record
+
+    def _batch_item(self, request: TransferRequest) -> BatchItem | None:
+        """Return the batch item a per-disk request stands for, after checking it.
+
+        Raises:
+            InvalidRequest: The request names a batch it is not a disk of.
+        """
+        if request.batch_id is None:
+            return None
+        batches = BatchStore(self._steps.store.engine)
+        position = item_position(request.batch_id, request.client_token)
+        try:
+            batch = batches.get(request.batch_id)
+        except BatchNotFound:
+            batch = None
+        items = batches.items(request.batch_id) if batch is not None else []
+        if (
+            batch is None
+            or position is None
+            or position >= len(items)
+            or items[position].volume_id != request.volume_id
+            or disk_request(batch, items[position]) != request
+        ):
+            # Batch disks share the batch's approval token: none may join from outside.
+            raise InvalidRequest(
+                f"the request is not a disk of batch {request.batch_id}",
+                details=[{"field": "batch_id"}],
+            )
+
+        return items[position]
 
     def _claim(self, request: TransferRequest, caller: Caller) -> Claim:
         key = request.client_token or caller.idempotency_key or uuid.uuid4().hex
@@ -207,17 +258,17 @@ class CreateTransfer:
             return
         self._claims.abandon(claim)
 
-    def ttl(self, request: TransferRequest) -> dt.timedelta:
+    def ttl(self, ttl_seconds: int | None) -> dt.timedelta:
         """Return how long the offer stays open, within the deployment's bounds.
 
         Raises:
             InvalidRequest: ``ttl_seconds`` lies outside the bounds.
         """
         settings = self._steps.settings
-        if request.ttl_seconds is None:
+        if ttl_seconds is None:
             return dt.timedelta(hours=settings.transfer_ttl_hours)
         longest = settings.max_ttl_hours * 3600
-        if not settings.min_ttl_seconds <= request.ttl_seconds <= longest:
+        if not settings.min_ttl_seconds <= ttl_seconds <= longest:
             raise InvalidRequest(
                 "ttl_seconds is outside what this deployment allows",
                 details=[
@@ -229,7 +280,7 @@ class CreateTransfer:
                 ],
             )
 
-        return dt.timedelta(seconds=request.ttl_seconds)
+        return dt.timedelta(seconds=ttl_seconds)
 
     def _open(
         self,
@@ -239,6 +290,7 @@ class CreateTransfer:
         token: SecretStr,
         caller: Caller,
         ttl: dt.timedelta,
+        position: int | None,
     ) -> tuple[TransferRecord, list[Notice]]:
         try:
             created = self._steps.cloud.evs(checked.source).create_transfer(
@@ -260,7 +312,9 @@ class CreateTransfer:
             ttl,
         ).model_copy(update={"evs_transfer_id": created.id, "evs_transfer_open": True})
         try:
-            return self._store(record, claim, created.auth_key, token, caller, checked)
+            return self._store(
+                record, claim, created.auth_key, token, caller, checked, position
+            )
         except BaseException:
             # The auth_key is lost with this invocation: delete the EVS transfer so that the
             # disk does not stay awaiting a transfer nobody can accept.
@@ -275,6 +329,7 @@ class CreateTransfer:
         token: SecretStr,
         caller: Caller,
         checked: Checked,
+        position: int | None,
     ) -> tuple[TransferRecord, list[Notice]]:
         sealed = self._steps.cloud.kms().encrypt(
             auth_key, aad=auth_key_aad(record.id, record.volume_id)
@@ -283,21 +338,41 @@ class CreateTransfer:
             update={
                 "auth_key_ciphertext": sealed,
                 "kms_key_id": self._steps.settings.kms_key_id,
-                "approval_token_hash": token_digest(token),
+                # A batch's disks get the batch's token when the batch is offered.
+                "approval_token_hash": None
+                if position is not None
+                else token_digest(token),
                 "findings": [finding.to_dict() for finding in checked.findings],
             }
         )
         event = self._steps.event(
             record, caller, "created", TransferState.PENDING_APPROVAL, first=True
         )
-        offers = self._steps.notice(record, NoticeKind.OFFERED, record.target_account)
-        self._steps.insert(record, event, offers, claim_key=claim.key)
+        offers = (
+            []
+            if record.batch_id is not None
+            else self._steps.notice(record, NoticeKind.OFFERED, record.target_account)
+        )
+        self._steps.insert(
+            record, event, offers, claim_key=claim.key, batch_position=position
+        )
 
         return record, offers
 
-    def _refuse(
-        self, request: TransferRequest, checked: Checked, caller: Caller
+    def refuse(
+        self,
+        request: TransferRequest,
+        checked: Checked,
+        caller: Caller,
+        position: int | None = None,
     ) -> VolumeNotEligible:
+        """Record a refused request with every finding, tell whom it concerns.
+
+        A disk of a batch settles its item; the batch's summary tells the requester.
+
+        Returns:
+            The error to raise to the caller, naming the record of the refusal.
+        """
         record = _record(
             self._steps, uuid.uuid4().hex, request, checked, TransferState.REFUSED
         ).model_copy(
@@ -314,12 +389,14 @@ class CreateTransfer:
         # Nobody waits for an SMN-triggered request: tell the requesting account.
         told = (
             self._steps.notice(record, NoticeKind.REFUSED, checked.source.name)
-            if caller.channel == "smn"
+            if caller.channel == "smn" and record.batch_id is None
             else []
         )
-        self._steps.insert(record, event, told)
+        self._steps.insert(record, event, told, batch_position=position)
         log.info("transfer.refused", transfer_id=record.id, codes=reason)
         self._steps.deliver(record, told)
+        if record.batch_id is not None:
+            BatchProgress(self._steps).settle(record.batch_id)
 
         return VolumeNotEligible(
             f"disk {request.volume_id} cannot be transferred",
@@ -370,6 +447,7 @@ def _record(
         target_project_id=target.project_id(region) if target else "",
         requester=request.requester,
         reason=request.reason,
+        batch_id=request.batch_id,
         created_at=now,
         updated_at=now,
         expires_at=now + ttl if state is TransferState.PENDING_APPROVAL else now,

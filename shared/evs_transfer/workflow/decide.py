@@ -73,30 +73,44 @@ class DecideTransfer:
         record = self._steps.store.get(approval.transfer_id)
         if not token_matches(approval.token, record.approval_token_hash):
             self._refuse(record, caller, "invalid_approval_token")
-            self._count_wrong_token(record, caller)
+            self.count_wrong_token(record, caller)
             raise ApprovalDenied(
                 f"the approval token is not valid for transfer {record.id}"
             )
-        if _repeats_outcome(record.state, approval.decision):
+
+        return self.apply(record, approval.decision, approval.reason, caller)
+
+    def apply(
+        self,
+        record: TransferRecord,
+        decision: Decision,
+        reason: str,
+        caller: Caller,
+    ) -> TransferRecord:
+        """Apply an authorised decision (its token was checked) to ``record``.
+
+        Raises:
+            TransferExpired: The offer expired before the decision arrived.
+            InvalidState: The transfer is no longer pending (names its state).
+            TargetQuotaExceeded: The target project has no room for the disk.
+        """
+        if _repeats_outcome(record.state, decision):
             # At-least-once delivery: the same decision again changes nothing, except
             # finishing a delete that failed the first time.
             log.info(
                 "approval.duplicate", transfer_id=record.id, state=record.state.value
             )
             return self._closing.finish(record, caller)
-        if (
-            record.state is TransferState.ACCEPTING
-            and approval.decision is Decision.APPROVE
-        ):
-            return self._resume(record, approval, caller)
+        if record.state is TransferState.ACCEPTING and decision is Decision.APPROVE:
+            return self._resume(record, reason, caller)
         if record.state is not TransferState.PENDING_APPROVAL:
             raise InvalidState(
                 f"transfer {record.id} is {record.state.value}, not pending approval",
                 current_state=record.state.value,
             )
         # A late "no" still gives the disk back; only a late "yes" is refused.
-        if approval.decision is Decision.REJECT:
-            return self._reject(record, approval.reason, caller)
+        if decision is Decision.REJECT:
+            return self._reject(record, reason, caller)
         if self._steps.clock() >= record.expires_at:
             self._closing.expire(record, caller)
             raise TransferExpired(
@@ -107,7 +121,7 @@ class DecideTransfer:
         return self._accept(record, caller)
 
     def _resume(
-        self, record: TransferRecord, approval: Approval, caller: Caller
+        self, record: TransferRecord, reason: str, caller: Caller
     ) -> TransferRecord:
         # Another approval is accepting. While its lease runs, its outcome is awaited;
         # once the lease is over, its invocation is gone and the cloud says what it did.
@@ -118,8 +132,9 @@ class DecideTransfer:
             self._closing.settle_accept(record, caller)
         except InvalidState:
             log.info("approval.settled_by_another", transfer_id=record.id)
+        settled = self._steps.store.get(record.id)
 
-        return self.decide(approval, caller)
+        return self.apply(settled, Decision.APPROVE, reason, caller)
 
     def _accept(self, record: TransferRecord, caller: Caller) -> TransferRecord:
         try:
@@ -253,14 +268,19 @@ class DecideTransfer:
             ),
         )
 
-    def _count_wrong_token(self, record: TransferRecord, caller: Caller) -> None:
-        # Tokens are far too long to guess, but a stream of wrong ones means someone
-        # tries: past the limit, the offer is closed and its source told.
+    def count_wrong_token(self, record: TransferRecord, caller: Caller) -> None:
+        """Count a wrong token against ``record``; past the limit, lock the offer.
+
+        Tokens are far too long to guess, but a stream of wrong ones means someone
+        tries: past the limit, the offer is closed and its source told.
+        """
         count = self._steps.store.count_failed_approval(record.id)
-        if (
-            count < self._steps.settings.max_failed_approvals
-            or record.state is not TransferState.PENDING_APPROVAL
-        ):
+        if count >= self._steps.settings.max_failed_approvals:
+            self.lock(record, caller, count)
+
+    def lock(self, record: TransferRecord, caller: Caller, count: int) -> None:
+        """Close a pending offer after ``count`` wrong tokens and tell its source."""
+        if record.state is not TransferState.PENDING_APPROVAL:
             return
         try:
             self._closing.close(

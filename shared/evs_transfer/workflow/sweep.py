@@ -14,10 +14,14 @@ import collections
 import datetime as dt
 from collections.abc import Callable
 
+from evs_transfer.batch_notifications import BATCH_KINDS
+from evs_transfer.batch_store import BatchStore
 from evs_transfer.claims import Claim, CreateClaims
 from evs_transfer.errors import CloudError, InvalidState, TransferError
 from evs_transfer.logs import get_logger
 from evs_transfer.models import Notice, TransferRecord, TransferState
+from evs_transfer.workflow.batch_progress import BatchProgress
+from evs_transfer.workflow.batch_sweep import sweep_batches
 from evs_transfer.workflow.closing import Closing
 from evs_transfer.workflow.common import Caller, Steps
 from evs_transfer.workflow.create import CreateTransfer
@@ -39,7 +43,8 @@ class SweepTransfers:
             How many items each outcome had: ``expired``, ``accepted``, ``handed_back``,
             ``failed``, ``cleaned``, ``notified``, ``orphans_cleared`` (EVS transfers of
             creates that died), ``skipped`` (another actor was first) and ``errors``
-            (left for the next run).
+            (left for the next run), and the batch duties' counts (see
+            :func:`~evs_transfer.workflow.batch_sweep.sweep_batches`).
         """
         counts: collections.Counter[str] = collections.Counter()
         now = self._steps.clock()
@@ -62,6 +67,7 @@ class SweepTransfers:
             self._notify(counts, notice)
         for claim in CreateClaims(store.engine).stale(now, batch):
             self._clear_claim(counts, claim, caller)
+        sweep_batches(self._steps, caller, counts)
         log.info("sweep.finished", **dict(counts))
 
         return dict(counts)
@@ -145,8 +151,12 @@ class SweepTransfers:
 
     def _notify(self, counts: collections.Counter[str], notice: Notice) -> None:
         try:
-            record = self._steps.store.get(notice.transfer_id)
-            self._steps.deliver(record, [notice])
+            if notice.kind in BATCH_KINDS:
+                batch = BatchStore(self._steps.store.engine).get(notice.transfer_id)
+                BatchProgress(self._steps).deliver(batch, [notice])
+            else:
+                record = self._steps.store.get(notice.transfer_id)
+                self._steps.deliver(record, [notice])
         except (TransferError, CloudError) as exc:
             counts["errors"] += 1
             log.warning(

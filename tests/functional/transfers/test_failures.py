@@ -12,7 +12,7 @@ from huaweicloudsdkevs.v2 import (
     EvsClient,
 )
 
-from evs_transfer.store import transfers
+from evs_transfer.tables import transfers
 
 from .conftest import APPROVALS_TOPIC, B_TOPIC, DISK_1, DISK_2, REQUESTS_TOPIC, Stack
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from evs_transfer.store import notices, transfers
+from evs_transfer.tables import notices, transfers
 
 from .conftest import DISK_1, DISK_2, Stack
 

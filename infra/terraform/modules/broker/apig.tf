@@ -1,14 +1,19 @@
 # The HTTP API on a dedicated APIG instance: one API per route, each backed by its function.
-# The approval page routes admit anyone holding a link; the rest use var.api_authentication.
+# The approval routes (the page and the decisions, single or batch) admit anyone holding an
+# approval token, as the target account has no identity here; the rest use
+# var.api_authentication.
 
 locals {
   routes = {
-    create      = { method = "POST", path = "/transfers", function = "create_transfer", page = false }
-    list        = { method = "GET", path = "/transfers", function = "create_transfer", page = false }
-    show        = { method = "GET", path = "/transfers/{transfer_id}", function = "create_transfer", page = false }
-    cancel      = { method = "POST", path = "/transfers/{transfer_id}/cancel", function = "create_transfer", page = false }
-    approval    = { method = "GET", path = "/transfers/{transfer_id}/approval", function = "accept_transfer", page = true }
-    decide      = { method = "POST", path = "/transfers/{transfer_id}/approval", function = "accept_transfer", page = true }
+    create       = { method = "POST", path = "/transfers", function = "create_transfer", page = false }
+    list         = { method = "GET", path = "/transfers", function = "create_transfer", page = false }
+    show         = { method = "GET", path = "/transfers/{transfer_id}", function = "create_transfer", page = false }
+    cancel       = { method = "POST", path = "/transfers/{transfer_id}/cancel", function = "create_transfer", page = false }
+    approval     = { method = "GET", path = "/transfers/{transfer_id}/approval", function = "accept_transfer", page = true }
+    decide       = { method = "POST", path = "/transfers/{transfer_id}/approval", function = "accept_transfer", page = true }
+    batch        = { method = "POST", path = "/batches", function = "create_transfer", page = false }
+    batch_show   = { method = "GET", path = "/batches/{batch_id}", function = "create_transfer", page = false }
+    batch_decide = { method = "POST", path = "/batches/{batch_id}/approval", function = "accept_transfer", page = true }
   }
 }
 
@@ -41,13 +46,13 @@ resource "huaweicloud_apig_api" "routes" {
   request_method   = each.value.method
   request_path     = each.value.path
   matching         = "Exact"
-  # A person opening an approval link has no IAM identity; the token is the credential.
+  # The target account has no IAM identity in the broker account; its token is the credential.
   security_authentication = each.value.page ? "NONE" : var.api_authentication
 
   dynamic "request_params" {
-    for_each = strcontains(each.value.path, "{transfer_id}") ? [1] : []
+    for_each = [for id in ["transfer_id", "batch_id"] : id if strcontains(each.value.path, "{${id}}")]
     content {
-      name     = "transfer_id"
+      name     = request_params.value
       location = "PATH"
       type     = "STRING"
       required = true

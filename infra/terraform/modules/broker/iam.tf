@@ -51,6 +51,8 @@ locals {
     "evs:transfers:get",
     "evs:transfers:list",
     "evs:volumes:get",
+    "evs:volumes:list",
+    "evs:volumeTags:get",
     "evs:snapshots:list",
     "evs:quotas:get",
     "cbr:backups:list",

@@ -4,7 +4,7 @@
 
 resource "huaweicloud_identity_role" "broker" {
   name        = "${var.agency_name}-evs-transfers"
-  description = "EVS transfers through the broker: transfer create, accept, delete, read; disk reads"
+  description = "EVS transfers through the broker: transfer create, accept, delete, read; disk reads and lists"
   type        = "XA"
   policy = jsonencode({
     Version = "1.1"
@@ -17,6 +17,8 @@ resource "huaweicloud_identity_role" "broker" {
         "evs:transfers:get",
         "evs:transfers:list",
         "evs:volumes:get",
+        "evs:volumes:list",
+        "evs:volumeTags:get",
         "evs:snapshots:list",
         "evs:quotas:get",
         "cbr:backups:list",

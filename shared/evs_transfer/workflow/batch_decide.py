@@ -1,0 +1,156 @@
+"""Answering a batch: one decision, checked once, applied to each of its pending disks.
+
+The decision is recorded with the batch by a compare-and-set, then fanned out: one message
+per pending disk to the approvals topic, each handled by an accept-function invocation of
+its own. The messages carry no token and no authority; each applies the decision the
+batch recorded, to a disk of that batch only. What a lost message leaves pending, the sweep
+applies.
+"""
+
+from __future__ import annotations
+
+import json
+
+from evs_transfer.batch_store import BatchStore
+from evs_transfer.batches import (
+    BatchApproval,
+    BatchItemDecision,
+    BatchRecord,
+    BatchState,
+)
+from evs_transfer.errors import ApprovalDenied, CloudError, InvalidRequest, InvalidState
+from evs_transfer.logs import get_logger
+from evs_transfer.models import TransferRecord
+from evs_transfer.tokens import token_matches
+from evs_transfer.workflow.common import Caller, Steps
+from evs_transfer.workflow.decide import DecideTransfer
+
+log = get_logger()
+
+DECIDE_ITEM_ACTION = "decide_batch_item"
+"""The ``action`` of the broker's own per-disk messages on the approvals topic."""
+
+
+class DecideBatch:
+    """The accept-function's action on a decision for a whole batch."""
+
+    def __init__(self, steps: Steps) -> None:
+        self._steps = steps
+        self._batches = BatchStore(steps.store.engine)
+
+    def decide(self, approval: BatchApproval, caller: Caller) -> BatchRecord:
+        """Record the target's decision for every pending disk of a batch, fan it out.
+
+        A repeat of the same decision sends the disks it has not reached yet again.
+
+        Raises:
+            BatchNotFound: No such batch.
+            ApprovalDenied: The token is not the batch's.
+            InvalidState: The batch is not offered yet, or was decided otherwise.
+        """
+        batch = self._batches.get(approval.batch_id)
+        if not token_matches(approval.token, batch.approval_token_hash):
+            self._count_wrong_token(batch, caller)
+            raise ApprovalDenied(
+                f"the approval token is not valid for batch {batch.id}"
+            )
+
+        if batch.state is BatchState.PENDING_APPROVAL:
+            moved = self._batches.transition(
+                batch.id,
+                expected=BatchState.PENDING_APPROVAL,
+                new_state=BatchState.DECIDED,
+                changes={
+                    "decision": approval.decision.value,
+                    "decided_by": caller.actor[:255],
+                    "decision_reason": approval.reason,
+                },
+                now=self._steps.clock(),
+            )
+            if moved:
+                log.info(
+                    "batch.decided",
+                    batch_id=batch.id,
+                    decision=approval.decision.value,
+                    actor=caller.actor,
+                )
+            batch = self._batches.get(batch.id)
+        if batch.state is not BatchState.DECIDED:
+            raise InvalidState(
+                f"batch {batch.id} is {batch.state.value}, not pending approval",
+                current_state=batch.state.value,
+            )
+        if batch.decision is not approval.decision:
+            raise InvalidState(
+                f"batch {batch.id} was decided already: {batch.decision}",
+                current_state=batch.state.value,
+            )
+        self._fan_out(batch)
+
+        return batch
+
+    def apply_item(self, message: BatchItemDecision, caller: Caller) -> TransferRecord:
+        """Apply a batch's recorded decision to one of its disks.
+
+        Raises:
+            InvalidRequest: The transfer is not a disk of the batch.
+            InvalidState: The batch has no decision, or the disk is no longer pending.
+        """
+        batch = self._batches.get(message.batch_id)
+        record = self._steps.store.get(message.transfer_id)
+        if record.batch_id != batch.id:
+            raise InvalidRequest(
+                f"transfer {record.id} is not a disk of batch {batch.id}",
+                details=[{"field": "transfer_id"}],
+            )
+        if batch.state is not BatchState.DECIDED or batch.decision is None:
+            raise InvalidState(
+                f"batch {batch.id} has no decision to apply",
+                current_state=batch.state.value,
+            )
+
+        return DecideTransfer(self._steps).apply(
+            record, batch.decision, batch.decision_reason or "", caller
+        )
+
+    def _fan_out(self, batch: BatchRecord) -> int:
+        topic = self._steps.settings.approvals_topic_urn
+        smn = self._steps.cloud.smn()
+        sent = 0
+        for transfer_id in self._batches.pending_transfer_ids(batch.id):
+            document = {
+                "action": DECIDE_ITEM_ACTION,
+                "batch_id": batch.id,
+                "transfer_id": transfer_id,
+            }
+            try:
+                smn.publish(
+                    topic,
+                    subject=f"evs-transfer batch {batch.id} decision",
+                    messages={"default": json.dumps(document)},
+                )
+            except CloudError as exc:
+                # SMN is likely down for the rest too: the sweep applies what is left.
+                log.warning(
+                    "batch.fan_out_failed",
+                    batch_id=batch.id,
+                    transfer_id=transfer_id,
+                    error_code=exc.error_code,
+                )
+                break
+            sent += 1
+        log.info("batch.fanned_out", batch_id=batch.id, messages=sent)
+
+        return sent
+
+    def _count_wrong_token(self, batch: BatchRecord, caller: Caller) -> None:
+        # The batch token opens every disk of the batch, so guessing it counts against
+        # each of them: past the limit, each pending disk is locked like a single offer.
+        log.warning("batch.approval_refused", batch_id=batch.id, actor=caller.actor)
+        count = self._batches.count_failed_approval(batch.id)
+        if count < self._steps.settings.max_failed_approvals:
+            return
+        decide = DecideTransfer(self._steps)
+        for transfer_id in self._batches.pending_transfer_ids(batch.id):
+            record = self._steps.store.get(transfer_id)
+            decide.lock(record, caller, count)
