@@ -26,6 +26,7 @@ from localcloud.cbr.responses import CbrResponses
 from localcloud.cbr.urls import cbr_routes
 from localcloud.core.accounts import AccountRegistry
 from localcloud.core.app import ServiceApp
+from localcloud.core.auth import Authenticator
 from localcloud.core.calls import CallLog
 from localcloud.core.faults import FaultInjector, FaultKind, FaultSpec
 from localcloud.core.routing import Router
@@ -104,6 +105,8 @@ class LocalCloud:
         code_root: Directory function handler paths are relative to.
         state_dir: Value of ``${LOCALCLOUD_STATE_DIR}``. When omitted, each seeding
             gets a fresh folder under a private temporary directory.
+        async_workers: How many asynchronous invocations run at once (FunctionGraph's
+            concurrency, as far as SMN-triggered functions are concerned).
     """
 
     def __init__(
@@ -113,6 +116,7 @@ class LocalCloud:
         region: str | None = None,
         code_root: Path | None = None,
         state_dir: Path | None = None,
+        async_workers: int = 8,
     ) -> None:
         parsed = parse_world(world) if world is not None else None
         self.region = region or (parsed.region if parsed else DEFAULT_REGION)
@@ -124,9 +128,12 @@ class LocalCloud:
         self.evs = EvsBackend(backups=self.cbr)
         self.kms = KmsBackend(self.region)
         self.runtime = FunctionRuntime(
-            region=self.region, credentials=self.iam, code_root=code_root or Path.cwd()
+            region=self.region,
+            credentials=self.iam,
+            code_root=code_root or Path.cwd(),
+            async_workers=async_workers,
         )
-        self.gateway = ApigGateway(self.runtime)
+        self.gateway = ApigGateway(self.runtime, Authenticator(self._registry))
         self.timers = TimerTriggers(self.runtime)
         self.smn = SmnBackend(self.region, invoker=self.runtime)
         self.runtime.failure_sink = self._publish_failure

@@ -18,7 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from pydantic import SecretStr
 
+from evs_transfer.cli.client import ApiClient
+from evs_transfer.cli.signing import ApiCredentials
 from localcloud.cloud import LocalCloud
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,7 +44,7 @@ def main() -> int:
         for index, disk in enumerate(DISKS):
             label = "first" if index == 0 else "cached agency"
             mark = len(cloud.calls)
-            transfer_id = _create(server.url, disk)
+            transfer_id = _create(cloud, server.url, disk)
             rows.append((f"create ({label})", _since(cloud, mark)))
             mark = len(cloud.calls)
             _accept(server.url, transfer_id, _token(cloud, transfer_id))
@@ -52,17 +55,18 @@ def main() -> int:
     return 0
 
 
-def _create(url: str, volume_id: str) -> str:
+def _create(cloud: LocalCloud, url: str, volume_id: str) -> str:
     body = {
         "volume_id": volume_id,
         "source_account": "account-a",
         "target_account": "account-b",
         "requester": "bench",
     }
-    response = requests.post(f"{url}/apig/transfers", json=body, timeout=TIMEOUT)
-    response.raise_for_status()
+    broker = cloud.account("broker")
+    operator = ApiCredentials(broker.access_key, SecretStr(broker.secret_key))
+    client = ApiClient(f"{url}/apig", operator)
 
-    return str(response.json()["transfer"]["id"])
+    return str(client.request_transfer(body)["transfer"]["id"])
 
 
 def _accept(url: str, transfer_id: str, token: str) -> None:

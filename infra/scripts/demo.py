@@ -30,7 +30,9 @@ from huaweicloudsdksmn.v2 import (
     PublishMessageRequestBody,
     SmnClient,
 )
+from pydantic import SecretStr
 
+from evs_transfer.cli.signing import ApiCredentials
 from localcloud.world import AccountSpec, World, load_world
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -158,14 +160,59 @@ class Demo:
 
         self.reject(self._volume(self.account_a, "scratch-disk-05"))
         self.expire(self._volume(self.account_a, "archive-disk-06"))
-        step(9, "The audit trail of the first transfer")
+        self.batch_by_tag("team", "data")
+        step(10, "The audit trail of the first transfer")
         self.show_history(finished["id"])
 
         print(
-            "\nDemo finished: 2 disks moved from account A to account B,"
-            " 1 offer rejected, 1 expired.",
+            "\nDemo finished: 4 disks moved from account A to account B (2 of them in"
+            " one batch), 1 offer rejected, 1 expired.",
             flush=True,
         )
+
+    def batch_by_tag(self, key: str, value: str) -> None:
+        """Step 9: every disk tagged key=value, offered as one batch, approved at once."""
+        step(9, f"Account A moves every disk tagged {key}={value} as one batch")
+        body: dict[str, Any] = {
+            "tag": {"key": key, "value": value},
+            "source_account": "account-a",
+            "target_account": "account-b",
+            "requester": "alice@account-a.example.com",
+            "reason": "The data team's disks, all together",
+        }
+        response = self.api("POST", "/batches", body)
+        say(f"POST /batches -> HTTP {response.status_code}")
+        if response.status_code != 202:
+            raise DemoFailed(f"the batch request was refused: {response.text}")
+        batch_id = response.json()["batch"]["id"]
+        batch = self.wait_for_batch(batch_id, ("queued",))
+        say(f"batch {batch_id} is {batch['state']}: {batch['counts']}")
+        self.expect("pending_approval", batch["state"], "batch state")
+
+        approval = self.read_offer(batch_id)
+        response = requests.post(
+            f"{self.url}/apig/batches/{batch_id}/approval",
+            json={"decision": "approve", "token": approval["token"]},
+            timeout=HTTP_TIMEOUT,
+        )
+        say(f"POST /batches/{batch_id}/approval -> HTTP {response.status_code}")
+        batch = self.wait_for_batch(batch_id, ("pending_approval", "accepting"))
+        say(f"batch {batch_id}: {batch['counts']}")
+        self.expect("accepted", ",".join(batch["counts"]), "disk states")
+        for volume in batch["volumes"]:
+            self.show_ownership(volume["volume_id"])
+
+    def wait_for_batch(self, batch_id: str, states: tuple[str, ...]) -> dict[str, Any]:
+        """Poll GET /batches/{id} until none of its disks is in ``states``."""
+        deadline = time.monotonic() + SETTLE_SECONDS
+        while time.monotonic() < deadline:
+            response = self.api("GET", f"/batches/{batch_id}")
+            batch: dict[str, Any] = response.json()["batch"]
+            if not any(batch["counts"].get(state) for state in states):
+                return batch
+            time.sleep(0.2)
+
+        raise DemoFailed(f"batch {batch_id} did not settle in {SETTLE_SECONDS:.0f} s")
 
     def reject(self, disk: dict[str, Any]) -> None:
         """Step 7: B refuses a disk over HTTP; A is told and has its disk back."""
@@ -241,9 +288,7 @@ class Demo:
             "reason": reason,
             **extra,
         }
-        response = requests.post(
-            f"{self.url}/apig/transfers", json=body, timeout=HTTP_TIMEOUT
-        )
+        response = self.api("POST", "/transfers", body)
         say(f"POST /transfers -> HTTP {response.status_code}")
         if response.status_code != 201:
             raise DemoFailed(f"the transfer request was refused: {response.text}")
@@ -311,9 +356,7 @@ class Demo:
 
     def transfer(self, transfer_id: str) -> dict[str, Any]:
         """GET /transfers/{id}: the record with its history."""
-        response = requests.get(
-            f"{self.url}/apig/transfers/{transfer_id}", timeout=HTTP_TIMEOUT
-        )
+        response = self.api("GET", f"/transfers/{transfer_id}")
         if response.status_code != 200:
             raise DemoFailed(f"GET /transfers/{transfer_id}: {response.text}")
         transfer: dict[str, Any] = response.json()["transfer"]
@@ -354,6 +397,20 @@ class Demo:
             return
 
         raise DemoFailed(f"account A still sees disk {volume_id}")
+
+    def api(
+        self, method: str, path: str, body: dict[str, Any] | None = None
+    ) -> requests.Response:
+        """Call the HTTP API as account A's operator, signed for IAM authentication."""
+        data = json.dumps(body).encode() if body is not None else b""
+        operator = ApiCredentials(
+            self.account_a.access_key, SecretStr(self.account_a.secret_key)
+        )
+        url, headers = operator.sign(method, f"{self.url}/apig{path}", {}, data)
+
+        return requests.request(
+            method, url, data=data or None, headers=headers, timeout=HTTP_TIMEOUT
+        )
 
     @staticmethod
     def expect(expected: str, actual: str, what: str) -> None:

@@ -193,6 +193,19 @@ class BatchApproval(BaseModel):
     )
 
 
+class BatchChunk(BaseModel):
+    """The broker's own message: publish the single-disk requests of these positions.
+
+    A large batch is fanned out in two steps, so that no one invocation publishes every
+    disk's message in turn.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    batch_id: str = Field(pattern=TRANSFER_ID_PATTERN)
+    positions: list[StrictInt] = Field(min_length=1, max_length=MAX_BATCH_VOLUMES)
+
+
 class BatchItemDecision(BaseModel):
     """The broker's own message: apply batch ``batch_id``'s recorded decision to one disk.
 

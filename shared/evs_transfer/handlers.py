@@ -16,7 +16,12 @@ import re
 from typing import Any
 
 from evs_transfer.app import current_app
-from evs_transfer.batches import BatchApproval, BatchItemDecision, BatchRequest
+from evs_transfer.batches import (
+    BatchApproval,
+    BatchChunk,
+    BatchItemDecision,
+    BatchRequest,
+)
 from evs_transfer.boundary import Page, Route, handle, wants_html
 from evs_transfer.errors import (
     BatchNotFound,
@@ -38,6 +43,7 @@ from evs_transfer.models import (
 from evs_transfer.pages import approval_page, decided_page, problem_page
 from evs_transfer.store import utcnow
 from evs_transfer.workflow import Caller
+from evs_transfer.workflow.batch import OFFER_CHUNK_ACTION
 from evs_transfer.workflow.batch_decide import DECIDE_ITEM_ACTION
 
 log = get_logger()
@@ -103,23 +109,7 @@ def create_transfer(event: Any, context: Any) -> Any:
         return 200, {"batch": view}
 
     def on_request(record: SmnRecord, request_id: str) -> dict[str, Any]:
-        app = current_app()
-        _require_topic(record, app.settings.requests_topic_urn)
-        service = app.service(context)
-        action, body = _split_action(smn_payload(record), REQUEST_ACTIONS)
-        if action == "request_batch":
-            batch_request = parse(BatchRequest, body, what="batch request")
-            caller = _smn_caller(batch_request.requester, record, request_id)
-            return {"batch": service.request_batch(batch_request, caller)}
-        if action == "cancel":
-            cancellation = parse(Cancellation, body, what="cancellation")
-            caller = _smn_caller(cancellation.requester, record, request_id)
-            return {"transfer": service.cancel(cancellation, caller).public_view()}
-        request = parse(TransferRequest, body, what="transfer request")
-        caller = _smn_caller(request.requester, record, request_id)
-        created = service.create(request, caller)
-
-        return {"transfer": created.public_view()}
+        return _on_request(context, record, request_id)
 
     routes = [
         Route("POST", "/transfers", post_transfer),
@@ -263,7 +253,31 @@ def _transfer_id(params: dict[str, str]) -> str:
     return transfer_id
 
 
-REQUEST_ACTIONS = ("request", "request_batch", "cancel")
+def _on_request(context: Any, record: SmnRecord, request_id: str) -> dict[str, Any]:
+    # What the requests topic carries: a request, a batch, a batch's chunk, a cancel.
+    app = current_app()
+    _require_topic(record, app.settings.requests_topic_urn)
+    service = app.service(context)
+    action, body = _split_action(smn_payload(record), REQUEST_ACTIONS)
+    if action == OFFER_CHUNK_ACTION:
+        chunk = parse(BatchChunk, body, what="batch chunk")
+        return {"published": service.publish_batch_chunk(chunk)}
+    if action == "request_batch":
+        batch_request = parse(BatchRequest, body, what="batch request")
+        caller = _smn_caller(batch_request.requester, record, request_id)
+        return {"batch": service.request_batch(batch_request, caller)}
+    if action == "cancel":
+        cancellation = parse(Cancellation, body, what="cancellation")
+        caller = _smn_caller(cancellation.requester, record, request_id)
+        return {"transfer": service.cancel(cancellation, caller).public_view()}
+    request = parse(TransferRequest, body, what="transfer request")
+    caller = _smn_caller(request.requester, record, request_id)
+    created = service.create(request, caller)
+
+    return {"transfer": created.public_view()}
+
+
+REQUEST_ACTIONS = ("request", "request_batch", "cancel", OFFER_CHUNK_ACTION)
 
 
 def _split_action(document: Any, known: tuple[str, ...]) -> tuple[str | None, Any]:

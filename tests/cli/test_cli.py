@@ -11,13 +11,29 @@ from evs_transfer.cli import app
 from tests.functional.transfers.conftest import DISK_1, DISK_2, Stack
 from tests.functional.transfers.worlds import account, demo_world
 
-COMMANDS = ["request", "status", "list", "approve", "reject", "cancel", "events"]
+COMMANDS = [
+    "request",
+    "status",
+    "list",
+    "approve",
+    "reject",
+    "cancel",
+    "events",
+    "batch status",
+    "batch approve",
+    "batch reject",
+]
 
 
 @pytest.fixture
 def cli(stack: Stack, monkeypatch, tmp_path):
     monkeypatch.setenv("EVS_TRANSFER_API_URL", f"{stack.url}/apig")
     monkeypatch.setenv("EVS_TRANSFER_PROFILE_FILE", str(tmp_path / "none.toml"))
+    # Account A's operator: the API takes IAM-signed calls only.
+    monkeypatch.setenv("HUAWEICLOUD_SDK_AK", stack.operator.access_key)
+    monkeypatch.setenv(
+        "HUAWEICLOUD_SDK_SK", stack.operator.secret_key.get_secret_value()
+    )
     runner = CliRunner()
 
     def run(*args: str, stdin: str | None = None):
@@ -54,7 +70,8 @@ def test_request_dry_run_checks_and_creates_nothing(cli, stack: Stack):
     assert "cinder_create_volume_transfer" not in stack.operations()
 
 
-def test_bulk_request_of_fifty_disks_gives_each_its_own_verdict(cli, stack, tmp_path):
+def fifty_disks(stack: Stack, tmp_path) -> tuple[list[str], object]:
+    """Seed 50 disks in account A, the last 3 ineligible; return them and their file."""
     world = demo_world()
     broker = account(world, "broker")
     disks = [f"10000000-0000-4000-8000-0000000001{n:02d}" for n in range(50)]
@@ -68,6 +85,11 @@ def test_bulk_request_of_fifty_disks_gives_each_its_own_verdict(cli, stack, tmp_
     stack.cloud.seed(world)
     ids = tmp_path / "disks.txt"
     ids.write_text("\n".join(disks) + "\n", encoding="utf-8")
+    return disks, ids
+
+
+def test_bulk_request_of_fifty_disks_gives_each_its_own_verdict(cli, stack, tmp_path):
+    disks, ids = fifty_disks(stack, tmp_path)
 
     result = cli(
         "request",
@@ -79,6 +101,7 @@ def test_bulk_request_of_fifty_disks_gives_each_its_own_verdict(cli, stack, tmp_
         "account-a",
         "--reason",
         "team moved",
+        "--separately",
         "--concurrency",
         "6",
         "-o",
@@ -97,6 +120,50 @@ def test_bulk_request_of_fifty_disks_gives_each_its_own_verdict(cli, stack, tmp_
         disks[-2]: ["volume_prepaid"],
         disks[-1]: ["volume_encrypted"],
     } == refused
+
+
+def test_batch_of_fifty_disks_is_offered_once_and_approved_once(cli, stack, tmp_path):
+    disks, ids = fifty_disks(stack, tmp_path)
+    requested = cli(
+        "request", "--file", str(ids), "--to", "account-b", "--from", "account-a",
+        "--reason", "team moved", "-o", "json",
+    )  # fmt: skip
+    batch = json_of(requested)
+    token = next(
+        json.loads(d["message"])["approval"]["token"]
+        for d in stack.cloud.outbox
+        if d["protocol"] == "https" and '"batch.offered"' in d["message"]
+    )
+
+    approved = cli("batch", "approve", batch["id"], "-o", "json", stdin=token + "\n")
+
+    refused = {v["volume_id"]: v["failure_reason"] for v in batch["volumes"]}
+    assert 1 == requested.exit_code  # some disks were refused
+    assert {"pending_approval": 47, "refused": 3} == batch["counts"]
+    assert "volume_has_snapshots" == refused[disks[-3]]
+    assert "volume_prepaid" == refused[disks[-2]]
+    assert "volume_encrypted" == refused[disks[-1]]
+    assert 0 == approved.exit_code, approved.output
+    assert {"accepted": 47, "refused": 3} == json_of(approved)["counts"]
+
+
+def test_batch_by_tag_in_a_table(cli, stack):
+    result = cli(
+        "request", "--tag", "team=data", "--to", "account-b", "--from", "account-a"
+    )
+
+    assert 0 == result.exit_code, result.output
+    assert "2 pending_approval" in result.stdout
+    assert "10000000-0000-4000-8000-000000000005" in result.stdout
+
+
+def test_batch_tag_with_disk_ids_is_a_usage_error(cli):
+    result = cli(
+        "request", DISK_1, "--tag", "team=data", "--to", "account-b", "--from", "a"
+    )
+
+    assert 2 == result.exit_code
+    assert "--tag" in result.output
 
 
 def test_operator_follows_and_approves_a_transfer_from_the_terminal(cli, stack):
@@ -171,7 +238,7 @@ def test_the_token_is_never_an_argument(cli, stack):
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_explains_itself_with_an_example(cli, command):
-    result = cli(command, "--help")
+    result = cli(*command.split(), "--help")
 
     assert 0 == result.exit_code
     assert "Example: evs-transfer" in result.stdout
@@ -191,6 +258,32 @@ def test_profile_supplies_the_url_and_the_source(cli, stack, monkeypatch, tmp_pa
 
     assert 0 == result.exit_code, result.output
     assert "eligible" == json_of(result)[0]["outcome"]
+
+
+def test_calls_without_credentials_are_denied_by_the_gateway(cli, monkeypatch):
+    monkeypatch.delenv("HUAWEICLOUD_SDK_AK")
+
+    result = cli("list")
+
+    assert 4 == result.exit_code
+    assert "APIGW.0301" in result.stderr
+
+
+def test_credentials_come_from_the_profile_too(cli, stack, monkeypatch, tmp_path):
+    profile = tmp_path / "profile.toml"
+    operator = stack.operator
+    profile.write_text(
+        f'[default]\naccess_key = "{operator.access_key}"\n'
+        f'secret_key = "{operator.secret_key.get_secret_value()}"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.delenv("HUAWEICLOUD_SDK_AK")
+    monkeypatch.delenv("HUAWEICLOUD_SDK_SK")
+    monkeypatch.setenv("EVS_TRANSFER_PROFILE_FILE", str(profile))
+
+    result = cli("list", "-o", "json")
+
+    assert 0 == result.exit_code, result.output
 
 
 def test_local_up_is_documented(cli):

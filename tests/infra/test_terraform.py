@@ -116,9 +116,13 @@ def test_failures_of_every_attempt_reach_the_oncall_topic_except_approvals(broke
 
 def test_http_api_serves_the_routes_of_the_local_deployment(broker):
     world = yaml.safe_load(DEMO_WORLD.read_text(encoding="utf-8"))
-    local_routes = {(r["method"], r["path"], r["function"]) for r in world["apig"]}
+    local_routes = {
+        (r["method"], r["path"], r["function"], r.get("auth", "NONE"))
+        for r in world["apig"]
+    }
+    # The approval routes take no authentication; the rest the default, IAM.
     routes = {
-        (r["method"], r["path"], r["function"])
+        (r["method"], r["path"], r["function"], "NONE" if r["page"] else "IAM")
         for r in broker["locals"]["routes"].values()
     }
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-import requests
 
 pytestmark = pytest.mark.server
 CLI = Path(sys.executable).with_name("evs-transfer")
@@ -22,39 +21,43 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_local_up_serves_the_api_until_interrupted():
+def test_local_up_serves_the_api_to_the_cli_until_interrupted():
     port = _free_port()
     process = subprocess.Popen(  # noqa: S603 - the project's own command
         [str(CLI), "local", "up", "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        env={**os.environ, "COLUMNS": "200"},
     )
+    assert process.stdout is not None
+    printed = []
     try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{base}/_localcloud/health", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.2)
-        dry_run = requests.post(
-            f"{base}/apig/transfers",
-            json={
-                "volume_id": "10000000-0000-4000-8000-000000000001",
-                "source_account": "account-a",
-                "target_account": "account-b",
-                "requester": "local-up-test",
-                "dry_run": True,
-            },
-            timeout=30,
+        # It prints where everything is once it serves; the profile line comes last.
+        for line in process.stdout:
+            printed.append(line)
+            if line.startswith("profile"):
+                break
+        profile = printed[-1].split("EVS_TRANSFER_PROFILE_FILE=", 1)[1].split()[0]
+        disk = "10000000-0000-4000-8000-000000000001"
+        dry_run = subprocess.run(  # noqa: S603 - the project's own command
+            [str(CLI), "request", disk, "--to", "account-b", "--dry-run", "-o", "json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            env={**os.environ, "EVS_TRANSFER_PROFILE_FILE": profile},
         )
+        mode = Path(profile).stat().st_mode & 0o777
     finally:
         process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=20)
+        rest, _ = process.communicate(timeout=20)
+    output = "".join(printed) + rest
 
-    assert 200 == dry_run.status_code, dry_run.text
-    assert dry_run.json()["eligible"]
-    assert f"HTTP API     {base}/apig" in output
+    assert 0 == dry_run.returncode, dry_run.stdout + dry_run.stderr
+    assert '"outcome": "eligible"' in dry_run.stdout
+    assert 0o600 == mode
+    assert f"HTTP API     http://127.0.0.1:{port}/apig" in output
+    assert "secret_key" not in output
     assert "stopped" in output
+    assert not Path(profile).exists()

@@ -62,5 +62,5 @@ def test_instances_starting_together_migrate_once(store_url):
         ).all()
 
     assert [] == errors
-    assert [("0003",)] == [tuple(row) for row in versions]
+    assert [("0004",)] == [tuple(row) for row in versions]
     engine.dispose()

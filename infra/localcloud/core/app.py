@@ -13,13 +13,12 @@ import logging
 import time
 import uuid
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request, Response
 
 from localcloud.core.accounts import AccountRegistry
-from localcloud.core.auth import Authenticator, Caller, SignedRequest
+from localcloud.core.auth import Authenticator, Caller, SignedRequest, raw_path
 from localcloud.core.calls import CallLog, CallRecord, utc_now_iso
 from localcloud.core.context import RequestContext
 from localcloud.core.errors import (
@@ -124,7 +123,7 @@ class ServiceApp:
         if route.authenticated:
             signed = SignedRequest.build(
                 method=request.method,
-                raw_path=_raw_path(request),
+                raw_path=raw_path(request),
                 query=query,
                 headers=headers.items(),
                 body=body,
@@ -219,15 +218,6 @@ class ServiceApp:
             status,
             request_id,
         )
-
-
-def _raw_path(request: Request) -> str:
-    """The path as the client encoded it: signatures cover ``%3A`` and friends."""
-    raw: Any = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
-    if isinstance(raw, str) and raw.startswith("/"):
-        return raw.split("?", 1)[0]
-
-    return quote(request.path, safe="/~")
 
 
 def _injected_reply(

@@ -10,6 +10,10 @@ import dataclasses
 import datetime as dt
 import hmac
 from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import quote
+
+from werkzeug.wrappers import Request
 
 from localcloud.core import signing
 from localcloud.core.accounts import AccessKey, AccountRegistry
@@ -54,6 +58,26 @@ class SignedRequest:
         lowered = {name.lower(): value for name, value in headers}
 
         return cls(method, raw_path, tuple(query), lowered, body)
+
+
+def raw_path(request: Request) -> str:
+    """The path as the client encoded it: signatures cover ``%3A`` and friends."""
+    raw: Any = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if isinstance(raw, str) and raw.startswith("/"):
+        return raw.split("?", 1)[0]
+
+    return quote(request.script_root + request.path, safe="/~")
+
+
+def signed_request(request: Request, body: bytes) -> SignedRequest:
+    """Return what the verifier needs from a WSGI request whose body was read."""
+    return SignedRequest.build(
+        method=request.method,
+        raw_path=raw_path(request),
+        query=request.args.items(multi=True),
+        headers=request.headers.items(),
+        body=body,
+    )
 
 
 def _unauthorized(reason: str) -> CloudError:

@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
+from localcloud.core.auth import Authenticator, signed_request
+from localcloud.core.errors import CloudError
 from localcloud.functiongraph.errors import FunctionNotFoundError
 from localcloud.functiongraph.events import apig_event
 from localcloud.functiongraph.specs import ApigRoute
@@ -72,10 +74,15 @@ class ApigGateway:
 
     Args:
         runtime: Runs the functions behind the routes.
+        authenticator: Verifies callers of routes with IAM authentication; without it,
+            such routes refuse every call.
     """
 
-    def __init__(self, runtime: FunctionRuntime) -> None:
+    def __init__(
+        self, runtime: FunctionRuntime, authenticator: Authenticator | None = None
+    ) -> None:
         self._runtime = runtime
+        self._authenticator = authenticator
         self._routes: list[_CompiledRoute] = []
         self._lock = threading.Lock()
 
@@ -120,12 +127,21 @@ class ApigGateway:
                 request_id,
             )
         route, path_parameters = found
-
         body = _read_body(request)
         if body is None:
             return _error(413, "APIGW.0201", "Request entity too large", request_id)
+        if route.route.auth == "IAM":
+            refused = self._authenticate(request, body, request_id)
+            if refused is not None:
+                return refused
 
         event = _event_for(request, route, path_parameters, body, request_id)
+
+        return self._invoke(route, event, request_id)
+
+    def _invoke(
+        self, route: _CompiledRoute, event: dict[str, Any], request_id: str
+    ) -> Response:
         try:
             invocation = self._runtime.invoke(
                 route.route.function, event, request_id=request_id
@@ -146,6 +162,21 @@ class ApigGateway:
         response.headers["X-Request-Id"] = request_id
 
         return response
+
+    def _authenticate(
+        self, request: Request, body: bytes, request_id: str
+    ) -> Response | None:
+        # Any account's IAM identity passes, as with APIG's IAM authentication without an
+        # access-control policy. What APIG tells the backend of the caller is not known
+        # here, so localcloud tells it nothing.
+        if self._authenticator is None:
+            return _error(401, "APIGW.0301", "IAM authentication is off", request_id)
+        try:
+            self._authenticator.authenticate(signed_request(request, body))
+        except CloudError as exc:
+            return _error(exc.status, str(exc.code), exc.message, request_id)
+
+        return None
 
     def _match(
         self, method: str, path: str

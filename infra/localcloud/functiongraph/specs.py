@@ -43,6 +43,8 @@ class ApigRoute(BaseModel):
     path: str = Field(pattern=r"^/")
     function: str
     base64_body: bool = True
+    auth: Literal["NONE", "IAM"] = "NONE"
+    """APIG's ``security_authentication``: IAM verifies the caller's AK/SK signature."""
 
 
 @dataclasses.dataclass(frozen=True)

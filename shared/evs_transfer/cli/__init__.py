@@ -8,28 +8,32 @@ input. Exit codes are listed in :mod:`evs_transfer.cli.exits`.
 
 from __future__ import annotations
 
-import functools
 import getpass
 import json
-import os
 import socket
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
 from evs_transfer.cli import exits
+from evs_transfer.cli.batches import Seconds, batch_app, parse_tag, request_batch
 from evs_transfer.cli.bulk import Verdict, request_each
-from evs_transfer.cli.client import ApiClient
-from evs_transfer.cli.exits import ApiProblem
-from evs_transfer.cli.profile import Profile, load_profile
+from evs_transfer.cli.common import (
+    Output,
+    TokenFile,
+    Url,
+    client_for,
+    command,
+    err,
+    out,
+    read_token,
+)
+from evs_transfer.cli.profile import load_profile
 
-P = ParamSpec("P")
 app = typer.Typer(
     help="Offer, follow and decide EVS disk transfers between Huawei Cloud accounts.",
     no_args_is_help=True,
@@ -38,54 +42,12 @@ app = typer.Typer(
 )
 local_app = typer.Typer(help="Run the broker locally, on localcloud.")
 app.add_typer(local_app, name="local")
-out = Console()
-err = Console(stderr=True)
-
-Url = Annotated[
-    str | None,
-    typer.Option("--url", help="Base URL of the HTTP API.", show_default=False),
-]
-Output = Annotated[
-    str,
-    typer.Option("--output", "-o", help="table (for people) or json (for scripts)."),
-]
-TokenFile = Annotated[
-    Path | None,
-    typer.Option(
-        "--token-file",
-        help="Read the approval token from this file; '-' or a pipe reads stdin.",
-        show_default=False,
-    ),
-]
+app.add_typer(batch_app, name="batch")
 
 
 def main() -> None:
     """Entry point of the ``evs-transfer`` command."""
     app()
-
-
-def command(function: Callable[P, None]) -> Callable[P, None]:
-    """Register a command whose API problems end in a message and an exit code.
-
-    The one place where what the API said becomes what the operator reads: the stable
-    code, the message, each rule or state that stopped the action; never a traceback.
-    """
-
-    @functools.wraps(function)
-    def reported(*args: P.args, **kwargs: P.kwargs) -> None:
-        try:
-            function(*args, **kwargs)
-        except ApiProblem as problem:
-            err.print(f"error: {problem}", markup=False)
-            for detail in problem.details:
-                if "code" in detail:
-                    text = f"  - {detail['code']}: {detail.get('message', '')}"
-                    err.print(text, markup=False)
-                elif "current_state" in detail:
-                    err.print(f"  - current state: {detail['current_state']}")
-            raise typer.Exit(problem.exit_code) from None
-
-    return reported
 
 
 @app.command()
@@ -104,6 +66,13 @@ def request(  # noqa: PLR0913, PLR0917 - one parameter per command-line option
             "--file", help="File of disk ids, one per line.", show_default=False
         ),
     ] = None,
+    tag: Annotated[
+        str | None,
+        typer.Option(
+            help="Every disk of the source carrying this tag: team=data.",
+            show_default=False,
+        ),
+    ] = None,
     reason: Annotated[str, typer.Option(help="Why the disks move.")] = "",
     ttl: Annotated[
         str | None, typer.Option(help="How long the offer stays open: 90m, 24h, 3d.")
@@ -111,20 +80,33 @@ def request(  # noqa: PLR0913, PLR0917 - one parameter per command-line option
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check every rule; create nothing.")
     ] = False,
+    separately: Annotated[
+        bool,
+        typer.Option(
+            "--separately",
+            help="One request, offer and token per disk instead of one batch.",
+        ),
+    ] = False,
     concurrency: Annotated[
-        int, typer.Option(min=1, max=32, help="Requests in flight at once.")
+        int, typer.Option(min=1, max=32, help="Requests in flight with --separately.")
     ] = 8,
+    wait: Seconds = 300,
     url: Url = None,
     output: Output = "table",
 ) -> None:
-    """Offer one or more disks to another account; each disk gets its own verdict.
+    """Offer disks to another account; each disk gets its own record and verdict.
 
-    Example: evs-transfer request 1000…0001 1000…0002 --to account-b --reason "team moved"
+    Several disks, or --tag, make one batch: the target is told once and approves them
+    all with one token (or disk by disk). --separately sends one request per disk.
+
+    Example: evs-transfer request --tag team=data --to account-b --reason "team moved"
     """
     profile = load_profile()
     ids = [*(volumes or []), *_lines(volumes_file)]
-    if not ids or not to:
-        raise typer.BadParameter("name at least one disk and --to ACCOUNT")
+    if not to or (not ids and tag is None):
+        raise typer.BadParameter("name disks (or --tag KEY=VALUE) and --to ACCOUNT")
+    if tag is not None and (ids or separately):
+        raise typer.BadParameter("--tag selects the disks: name no disk ids with it")
     requester = profile.requester or f"{getpass.getuser()}@{socket.gethostname()}"
     base = {
         "source_account": source or profile.source_account,
@@ -138,9 +120,20 @@ def request(  # noqa: PLR0913, PLR0917 - one parameter per command-line option
         raise typer.BadParameter(
             "say --from ACCOUNT, or set source_account in the profile"
         )
+    client = client_for(url, profile)
     with Progress(console=err, transient=True, disable=output == "json") as progress:
+        if tag is not None or (len(ids) > 1 and not separately):
+            selection = {"tag": parse_tag(tag)} if tag else {"volume_ids": _unique(ids)}
+            code = request_batch(
+                client,
+                {**base, **selection},
+                wait=wait,
+                progress=progress,
+                output=output,
+            )
+            raise typer.Exit(code)
         verdicts = request_each(
-            _client(url, profile),
+            client,
             ids,
             lambda volume: {**base, "volume_id": volume},
             concurrency=concurrency,
@@ -158,7 +151,7 @@ def status(transfer_id: str, url: Url = None, output: Output = "table") -> None:
 
     Example: evs-transfer status 5ed09b0d78404dbf8389f2a57bc0c9e0
     """
-    transfer = _client(url, load_profile()).transfer(transfer_id)
+    transfer = client_for(url, load_profile()).transfer(transfer_id)
     if output == "json":
         out.print_json(json.dumps(transfer))
         return
@@ -199,7 +192,7 @@ def list_transfers(
     Example: evs-transfer list --state pending_approval --target account-b
     """
     query = {"state": state, "volume_id": volume, "target": target, "limit": str(limit)}
-    found = _client(url, load_profile()).transfers(
+    found = client_for(url, load_profile()).transfers(
         {k: v for k, v in query.items() if v is not None}
     )
     if output == "json":
@@ -272,7 +265,7 @@ def cancel(
         "requester": profile.requester or getpass.getuser(),
         "reason": reason,
     }
-    _show_transfer(_client(url, profile).cancel(transfer_id, body), output)
+    _show_transfer(client_for(url, profile).cancel(transfer_id, body), output)
 
 
 @app.command()
@@ -282,7 +275,7 @@ def events(transfer_id: str, url: Url = None, output: Output = "table") -> None:
 
     Example: evs-transfer events 5ed09b0d78404dbf8389f2a57bc0c9e0
     """
-    trail = _client(url, load_profile()).transfer(transfer_id)["events"]
+    trail = client_for(url, load_profile()).transfer(transfer_id)["events"]
     if output == "json":
         out.print_json(json.dumps(trail))
         return
@@ -321,30 +314,15 @@ def _decide(
     url: str | None,
     output: str,
 ) -> None:
-    body = {"decision": decision, "token": _token(token_file), "approver": approver}
+    body = {"decision": decision, "token": read_token(token_file), "approver": approver}
     if reason:
         body["reason"] = reason
-    _show_transfer(_client(url, load_profile()).decide(transfer_id, body), output)
+    _show_transfer(client_for(url, load_profile()).decide(transfer_id, body), output)
 
 
-def _token(token_file: Path | None) -> str:
-    # Never an argument: it would stay in the shell's history and in `ps`.
-    if token_file is not None and str(token_file) != "-":
-        return token_file.read_text(encoding="utf-8").strip()
-    if token_file is not None or not sys.stdin.isatty():
-        return sys.stdin.readline().strip()
-
-    return getpass.getpass("approval token: ").strip()
-
-
-def _client(url: str | None, profile: Profile) -> ApiClient:
-    base = url or os.environ.get("EVS_TRANSFER_API_URL") or profile.url
-    if not base:
-        raise typer.BadParameter(
-            "say --url, set EVS_TRANSFER_API_URL, or write url in the profile"
-        )
-
-    return ApiClient(base)
+def _unique(ids: list[str]) -> list[str]:
+    # A disk named twice (on the line and in the file) is one disk of the batch.
+    return list(dict.fromkeys(ids))
 
 
 def _lines(path: Path | None) -> list[str]:

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import requests
 
 from evs_transfer.cli.exits import ApiProblem
+from evs_transfer.cli.signing import ApiCredentials
 
 TIMEOUT_SECONDS = 60
 
 
 class ApiClient:
-    """Calls the broker's HTTP API at ``base_url`` (``…/transfers`` lives under it)."""
+    """Calls the broker's HTTP API at ``base_url`` (``…/transfers`` lives under it).
 
-    def __init__(self, base_url: str, session: requests.Session | None = None) -> None:
+    With ``credentials``, every call is signed for APIG's IAM authentication.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        credentials: ApiCredentials | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._credentials = credentials
         self._session = session or requests.Session()
 
     def request_transfer(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -44,6 +55,20 @@ class ApiClient:
             self._call("POST", f"/transfers/{transfer_id}/cancel", body)["transfer"]
         )
 
+    def request_batch(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST /batches``; a dry run answers with each disk's findings."""
+        return self._call("POST", "/batches", body)
+
+    def batch(self, batch_id: str) -> dict[str, Any]:
+        """``GET /batches/{id}``: the batch with the state of each of its disks."""
+        return dict(self._call("GET", f"/batches/{batch_id}")["batch"])
+
+    def decide_batch(self, batch_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST /batches/{id}/approval``: one decision for every pending disk."""
+        path = f"/batches/{batch_id}/approval"
+
+        return dict(self._call("POST", path, body)["batch"])
+
     def _call(
         self,
         method: str,
@@ -51,13 +76,20 @@ class ApiClient:
         body: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
     ) -> dict[str, Any]:
+        url = self.base_url + path
+        data = json.dumps(body).encode() if body is not None else b""
+        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        if self._credentials is not None:
+            url, signed = self._credentials.sign(method, url, params or {}, data)
+            headers.update(signed)
+            params = None
         try:
             response = self._session.request(
                 method,
-                self.base_url + path,
-                json=body,
+                url,
+                data=data or None,
                 params=params,
-                headers={"Accept": "application/json"},
+                headers=headers,
                 timeout=TIMEOUT_SECONDS,
             )
         except requests.RequestException as exc:

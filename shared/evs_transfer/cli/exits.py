@@ -3,11 +3,12 @@
 ======  ==========================================================================
 code    meaning
 ======  ==========================================================================
-0       done (for a bulk request: every disk offered, or eligible in a dry run)
+0       done (for many disks: every disk offered, or eligible in a dry run)
 1       refused: a transfer rule, or the state of the transfer, stopped the action
 2       usage: a command-line mistake (unknown option, missing argument)
-3       not found: no such transfer
-4       denied: wrong approval token, or not the account that may act
+3       not found: no such transfer or batch
+4       denied: wrong approval token, not the account that may act, or credentials
+        the API's gateway did not accept
 5       unavailable: the API could not be reached, or the cloud behind it failed
 ======  ==========================================================================
 """
@@ -24,7 +25,7 @@ NOT_FOUND = 3
 DENIED = 4
 UNAVAILABLE = 5
 
-_BY_STATUS = {403: DENIED, 404: NOT_FOUND}
+_BY_STATUS = {401: DENIED, 403: DENIED, 404: NOT_FOUND}
 
 
 @dataclasses.dataclass
@@ -44,10 +45,17 @@ class ApiProblem(Exception):
         """Build the problem from an API error body."""
         error = document.get("error") or {}
         exit_code = _BY_STATUS.get(status, UNAVAILABLE if status >= 500 else REFUSED)
+        # The gateway answers for itself (authentication, unknown path) in its own shape.
+        code = error.get("code") or document.get("error_code") or f"http_{status}"
+        message = (
+            error.get("message")
+            or document.get("error_msg")
+            or "the API refused the request"
+        )
 
         return cls(
-            code=str(error.get("code", f"http_{status}")),
-            message=str(error.get("message", "the API refused the request")),
+            code=str(code),
+            message=str(message),
             exit_code=exit_code,
             details=list(error.get("details") or []),
         )

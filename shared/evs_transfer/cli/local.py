@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from pathlib import Path
 
@@ -11,6 +12,26 @@ from localcloud.cloud import LocalCloud
 
 ROOT = Path(__file__).resolve().parents[3]
 WORLD = ROOT / "infra" / "localcloud" / "worlds" / "demo.yaml"
+
+
+def write_profile(folder: Path, cloud: LocalCloud, api_url: str) -> Path:
+    """Write a profile for account A's operator of the demo world, readable by its owner.
+
+    The keys are the demo world's fake ones; they are written, never printed.
+    """
+    broker = cloud.account("broker")
+    path = folder / "profile.toml"
+    path.touch(mode=0o600)
+    path.write_text(
+        "[default]\n"
+        f'url = "{api_url}"\n'
+        'source_account = "account-a"\n'
+        f'access_key = "{broker.access_key}"\n'
+        f'secret_key = "{broker.secret_key}"\n',
+        encoding="utf-8",
+    )
+
+    return path
 
 
 def serve(port: int, console: Console) -> None:
@@ -25,9 +46,17 @@ def serve(port: int, console: Console) -> None:
             f"local up runs from a checkout of evs-transfer: {WORLD} is missing"
         )
     cloud = LocalCloud.from_world_file(WORLD, code_root=ROOT)
-    with cloud.serve(port=port) as server:
+    with (
+        tempfile.TemporaryDirectory(prefix="evs-transfer-") as folder,
+        cloud.serve(port=port) as server,
+    ):
+        profile = write_profile(Path(folder), cloud, f"{server.url}/apig")
         console.print(f"localcloud   {server.url}")
         console.print(f"HTTP API     {server.url}/apig   (export EVS_TRANSFER_API_URL)")
+        console.print(
+            f"profile      export EVS_TRANSFER_PROFILE_FILE={profile}"
+            "   (the URL and account A's FAKE demo keys, which sign the API calls)"
+        )
         console.print(
             f"admin        {server.url}/_localcloud/outbox, calls, invocations"
         )

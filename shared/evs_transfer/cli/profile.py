@@ -17,11 +17,16 @@ DEFAULT_PATH = Path("~/.config/evs-transfer/profile.toml")
 
 @dataclasses.dataclass(frozen=True)
 class Profile:
-    """``url``, ``source_account`` and ``requester`` of the chosen profile section."""
+    """``url``, ``source_account``, ``requester`` and credentials of the chosen section.
+
+    ``access_key`` and ``secret_key`` (and ``security_token`` for a temporary key) sign
+    the API calls when the environment has no ``HUAWEICLOUD_SDK_AK``/``_SK``.
+    """
 
     url: str | None = None
     source_account: str | None = None
     requester: str | None = None
+    credentials: dict[str, str] = dataclasses.field(default_factory=dict, repr=False)
 
 
 def load_profile() -> Profile:
@@ -40,4 +45,9 @@ def load_profile() -> Profile:
         url=values.get("url"),
         source_account=values.get("source_account"),
         requester=values.get("requester"),
+        credentials={
+            key: str(values[key])
+            for key in ("access_key", "secret_key", "security_token")
+            if values.get(key)
+        },
     )

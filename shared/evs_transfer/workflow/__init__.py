@@ -18,7 +18,12 @@ from typing import Any
 from pydantic import SecretStr
 
 from evs_transfer.batch_store import BatchStore
-from evs_transfer.batches import BatchApproval, BatchItemDecision, BatchRequest
+from evs_transfer.batches import (
+    BatchApproval,
+    BatchChunk,
+    BatchItemDecision,
+    BatchRequest,
+)
 from evs_transfer.cloud.accounts import Cloud
 from evs_transfer.config import Settings
 from evs_transfer.models import (
@@ -103,6 +108,10 @@ class TransferService:
         batch = RequestBatch(self._steps).request(request, caller)
 
         return batch_view(self._steps, batch)
+
+    def publish_batch_chunk(self, chunk: BatchChunk) -> int:
+        """Publish the per-disk requests of one chunk of a large batch."""
+        return RequestBatch(self._steps).publish_chunk(chunk)
 
     def batch_status(self, batch_id: str) -> dict[str, Any]:
         """Return a batch as callers see it, with the state of each of its disks."""

@@ -21,6 +21,7 @@ from typing import Any
 from evs_transfer.batch_store import BatchStore
 from evs_transfer.batches import (
     MAX_BATCH_VOLUMES,
+    BatchChunk,
     BatchItem,
     BatchRecord,
     BatchRequest,
@@ -50,6 +51,10 @@ from evs_transfer.workflow.common import Caller, Steps
 from evs_transfer.workflow.create import Checked, CreateTransfer
 
 log = get_logger()
+
+FAN_OUT_CHUNK = 25
+"""Disks per chunk message: a batch larger than this is published by many invocations."""
+OFFER_CHUNK_ACTION = "offer_batch_chunk"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -167,9 +172,21 @@ class RequestBatch:
             return self._repeat(stored, request)
         log.info("batch.created", batch_id=batch.id, volumes=len(plan.volume_ids))
         self._refuse(batch, plan, caller)
-        self.publish(batch, self._queued(batch.id))
+        self._fan_out(batch, self._queued(batch.id))
 
         return BatchProgress(self._steps).settle(batch.id)
+
+    def publish_chunk(self, chunk: BatchChunk) -> int:
+        """Publish the single-disk requests of a chunk's disks that are still queued.
+
+        Raises:
+            BatchNotFound: No such batch.
+        """
+        batch = self._batches.get(chunk.batch_id)
+        wanted = set(chunk.positions)
+        items = [item for item in self._queued(batch.id) if item.position in wanted]
+
+        return self.publish(batch, items)
 
     def publish(self, batch: BatchRecord, items: list[BatchItem]) -> int:
         """Publish one single-disk request per item to the requests topic.
@@ -206,6 +223,36 @@ class RequestBatch:
         self._batches.mark_published(batch.id, published, self._steps.clock())
 
         return len(published)
+
+    def _fan_out(self, batch: BatchRecord, items: list[BatchItem]) -> None:
+        if len(items) <= FAN_OUT_CHUNK:
+            self.publish(batch, items)
+            return
+        # Each chunk's invocation publishes its disks' messages, in parallel with the
+        # others. A chunk that is lost leaves its disks unpublished, for the sweep.
+        topic = str(self._steps.settings.requests_topic_urn)
+        smn = self._steps.cloud.smn()
+        for start in range(0, len(items), FAN_OUT_CHUNK):
+            positions = [item.position for item in items[start : start + FAN_OUT_CHUNK]]
+            document = {
+                "action": OFFER_CHUNK_ACTION,
+                "batch_id": batch.id,
+                "positions": positions,
+            }
+            try:
+                smn.publish(
+                    topic,
+                    subject=f"evs-transfer batch {batch.id} disks {positions[0]}+",
+                    messages={"default": json.dumps(document)},
+                )
+            except CloudError as exc:
+                log.warning(
+                    "batch.publish_failed",
+                    batch_id=batch.id,
+                    position=positions[0],
+                    error_code=exc.error_code,
+                )
+                return
 
     def _tagged(self, tag: TagSelector, source: MemberAccount) -> list[str]:
         found = self._steps.cloud.evs(source).volume_ids_by_tag(

@@ -9,6 +9,7 @@ applies.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from evs_transfer.batch_store import BatchStore
@@ -109,8 +110,13 @@ class DecideBatch:
                 current_state=batch.state.value,
             )
 
+        # The audit trail names who decided for the batch, not the fan-out message.
+        acting = dataclasses.replace(
+            caller, actor=f"batch:{batch.id}:{batch.decided_by}"[:255]
+        )
+
         return DecideTransfer(self._steps).apply(
-            record, batch.decision, batch.decision_reason or "", caller
+            record, batch.decision, batch.decision_reason or "", acting
         )
 
     def _fan_out(self, batch: BatchRecord) -> int:

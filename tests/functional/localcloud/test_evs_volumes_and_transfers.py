@@ -18,8 +18,11 @@ from huaweicloudsdkevs.v2 import (
     CinderShowVolumeTransferRequest,
     CreateVolumeTransferOption,
     ListSnapshotsRequest,
+    ListVolumesByTagsRequest,
+    ListVolumesByTagsRequestBody,
     ListVolumesRequest,
     ShowVolumeRequest,
+    TagsForListVolumes,
 )
 
 from tests.functional.localcloud.conftest import ClientFactory
@@ -313,3 +316,61 @@ def test_create_transfer_of_other_projects_volume_is_not_found(
         _create(client("evs", "account-b"), BROKER_VOLUME)
 
     assert (404, "EVS.5404") == (caught.value.status_code, caught.value.error_code)
+
+
+def test_list_volumes_by_ids_answers_known_ids_only(client: ClientFactory) -> None:
+    evs = client("evs")
+    unknown = "10000000-0000-4000-8000-0000000000ff"
+
+    found = evs.list_volumes(
+        ListVolumesRequest(ids=f"['{BROKER_VOLUME}','{SAS_VOLUME}','{unknown}']")
+    )
+
+    assert {BROKER_VOLUME, SAS_VOLUME} == {v.id for v in found.volumes}
+
+
+def test_list_volumes_takes_at_most_60_ids(client: ClientFactory) -> None:
+    ids = ",".join(f"'10000000-0000-4000-8000-{n:012d}'" for n in range(61))
+
+    with pytest.raises(ClientRequestException) as refused:
+        client("evs").list_volumes(ListVolumesRequest(ids=f"[{ids}]"))
+
+    assert (400, "EVS.5400") == (refused.value.status_code, refused.value.error_code)
+
+
+def test_list_volumes_by_tags_selects_key_and_value(client: ClientFactory) -> None:
+    evs = client("evs")
+
+    def tagged(values: list[str], action: str = "filter") -> Any:
+        body = ListVolumesByTagsRequestBody(
+            action=action, tags=[TagsForListVolumes(key="team", values=values)]
+        )
+        return evs.list_volumes_by_tags(ListVolumesByTagsRequest(body=body))
+
+    data = tagged(["data"])
+    any_value = tagged([])
+    nobody = tagged(["web"])
+    counted = tagged(["data"], action="count")
+
+    assert 2 == data.total_count
+    assert {"scratch-disk-05", "archive-disk-06"} == {
+        r.resource_name for r in data.resources
+    }
+    assert (
+        BROKER_PROJECT == data.resources[0].resource_detail.os_vol_tenant_attrtenant_id
+    )
+    assert 2 == any_value.total_count
+    assert (0, []) == (nobody.total_count, nobody.resources)
+    assert 2 == counted.total_count
+    assert (
+        0
+        == client("evs", "account-b")
+        .list_volumes_by_tags(
+            ListVolumesByTagsRequest(
+                body=ListVolumesByTagsRequestBody(
+                    action="filter", tags=[TagsForListVolumes(key="team", values=[])]
+                )
+            )
+        )
+        .total_count
+    )

@@ -23,9 +23,11 @@ from huaweicloudsdksmn.v2 import (
     PublishMessageRequestBody,
     SmnClient,
 )
+from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from evs_transfer.app import close_apps
+from evs_transfer.cli.signing import ApiCredentials
 from evs_transfer.store import TransferStore, create_store_engine
 from localcloud.cloud import LocalCloud
 from localcloud.testing import DEMO_WORLD
@@ -66,13 +68,40 @@ class Stack:
         self.database_dump = ""
         LIVE_STACKS.append(self)
 
-    def api(self, method: str, path: str, body: Any = None) -> requests.Response:
-        """Call the HTTP API through the emulated APIG gateway."""
+    def api(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        raw: bytes | None = None,
+        content_type: str = "application/json",
+    ) -> requests.Response:
+        """Call the HTTP API through the emulated APIG gateway, signed as A's operator.
+
+        ``raw`` sends those bytes instead of ``body`` as JSON.
+        """
+        data = (
+            raw
+            if raw is not None
+            else b""
+            if body is None
+            else json.dumps(body).encode()
+        )
+        url, headers = self.operator.sign(
+            method, f"{self.url}/apig{path}", {}, data, content_type
+        )
         response = requests.request(
-            method, f"{self.url}/apig{path}", json=body, timeout=30
+            method, url, data=data or None, headers=headers, timeout=30
         )
         self.responses.append(response)
         return response
+
+    @property
+    def operator(self) -> ApiCredentials:
+        """Account A's keys: its operators call the broker's IAM-authenticated API."""
+        broker = self.cloud.account("broker")
+        return ApiCredentials(broker.access_key, SecretStr(broker.secret_key))
 
     def request_transfer(
         self, volume_id: str = DISK_1, **changes: Any

@@ -314,9 +314,13 @@ def test_batch_with_a_wrong_token_changes_nothing(stack: Stack) -> None:
 
 
 def test_batch_repeated_with_its_client_token_is_the_same_batch(stack: Stack) -> None:
-    first = request_batch(stack, volume_ids=[DISK_1, DISK_2], client_token="move-2026-12")
+    first = request_batch(
+        stack, volume_ids=[DISK_1, DISK_2], client_token="move-2026-12"
+    )
 
-    again = request_batch(stack, volume_ids=[DISK_1, DISK_2], client_token="move-2026-12")
+    again = request_batch(
+        stack, volume_ids=[DISK_1, DISK_2], client_token="move-2026-12"
+    )
     other = stack.api(
         "POST",
         "/batches",

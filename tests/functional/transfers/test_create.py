@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import urllib.parse
+
 import pytest
 import requests
+from pydantic import SecretStr
+
+from evs_transfer.cli.signing import ApiCredentials
 
 from .conftest import (
     A_TOPIC,
@@ -150,10 +156,12 @@ def test_transfer_path_that_names_no_possible_transfer_is_not_found(stack: Stack
 
 
 def test_create_takes_no_form_bodies(stack: Stack):
-    response = requests.post(
-        f"{stack.url}/apig/transfers",
-        data={"volume_id": DISK_1, "source_account": "account-a"},
-        timeout=30,
+    form = urllib.parse.urlencode({"volume_id": DISK_1, "source_account": "account-a"})
+    response = stack.api(
+        "POST",
+        "/transfers",
+        raw=form.encode(),
+        content_type="application/x-www-form-urlencoded",
     )
 
     assert 400 == response.status_code
@@ -164,3 +172,19 @@ def test_ttl_must_be_a_number_of_seconds(stack: Stack):
     response = stack.request_transfer(DISK_1, ttl_seconds=True)
 
     assert 400 == response.status_code
+
+
+@pytest.mark.parametrize("secret_key", [None, "not-the-secret-key"])
+def test_create_needs_an_iam_signature(stack: Stack, secret_key: str | None) -> None:
+    body = json.dumps({"volume_id": DISK_1}).encode()
+    url, headers = f"{stack.url}/apig/transfers", {"Content-Type": "application/json"}
+    if secret_key is not None:
+        forged = ApiCredentials(stack.operator.access_key, SecretStr(secret_key))
+        url, headers = forged.sign("POST", url, {}, body)
+    invoked = len(stack.cloud.invocations)
+
+    response = requests.post(url, data=body, headers=headers, timeout=30)
+
+    assert 401 == response.status_code
+    assert "APIGW.0301" == response.json()["error_code"]
+    assert invoked == len(stack.cloud.invocations)

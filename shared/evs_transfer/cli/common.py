@@ -1,0 +1,86 @@
+"""What every ``evs-transfer`` command shares: consoles, options, errors, the client."""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, ParamSpec
+
+import typer
+from rich.console import Console
+
+from evs_transfer.cli.client import ApiClient
+from evs_transfer.cli.exits import ApiProblem
+from evs_transfer.cli.profile import Profile
+from evs_transfer.cli.signing import ApiCredentials
+
+P = ParamSpec("P")
+out = Console()
+err = Console(stderr=True)
+
+Url = Annotated[
+    str | None,
+    typer.Option("--url", help="Base URL of the HTTP API.", show_default=False),
+]
+Output = Annotated[
+    str,
+    typer.Option("--output", "-o", help="table (for people) or json (for scripts)."),
+]
+TokenFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--token-file",
+        help="Read the approval token from this file; '-' or a pipe reads stdin.",
+        show_default=False,
+    ),
+]
+
+
+def command(function: Callable[P, None]) -> Callable[P, None]:
+    """Register a command whose API problems end in a message and an exit code.
+
+    The one place where what the API said becomes what the operator reads: the stable
+    code, the message, each rule or state that stopped the action; never a traceback.
+    """
+
+    @functools.wraps(function)
+    def reported(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            function(*args, **kwargs)
+        except ApiProblem as problem:
+            err.print(f"error: {problem}", markup=False)
+            for detail in problem.details:
+                if "code" in detail:
+                    text = f"  - {detail['code']}: {detail.get('message', '')}"
+                    err.print(text, markup=False)
+                elif "current_state" in detail:
+                    err.print(f"  - current state: {detail['current_state']}")
+            raise typer.Exit(problem.exit_code) from None
+
+    return reported
+
+
+def read_token(token_file: Path | None) -> str:
+    """Return the approval token from ``token_file``, standard input or a prompt."""
+    # Never an argument: it would stay in the shell's history and in `ps`.
+    if token_file is not None and str(token_file) != "-":
+        return token_file.read_text(encoding="utf-8").strip()
+    if token_file is not None or not sys.stdin.isatty():
+        return sys.stdin.readline().strip()
+
+    return getpass.getpass("approval token: ").strip()
+
+
+def client_for(url: str | None, profile: Profile) -> ApiClient:
+    """Return the API client for ``--url``, the environment or the profile."""
+    base = url or os.environ.get("EVS_TRANSFER_API_URL") or profile.url
+    if not base:
+        raise typer.BadParameter(
+            "say --url, set EVS_TRANSFER_API_URL, or write url in the profile"
+        )
+
+    return ApiClient(base, ApiCredentials.find(profile.credentials))
