@@ -58,8 +58,8 @@ def create_transfer(event: Any, context: Any) -> Any:
         apig: ApigEvent, _params: dict[str, str], request_id: str
     ) -> Answer:
         request = parse(TransferRequest, apig.json_body(), what="transfer request")
-        # TODO(#8): the caller's claim to speak for source_account is trusted until the API
-        # authenticates callers (IAM identity of the request) and binds them to the account.
+        # source_account is the caller's claim: APIG authenticated the caller, but the
+        # event does not say who it is (README, "Known limitations").
         service = current_app().service(context)
         if request.dry_run:
             checked = service.check(request)

@@ -130,10 +130,15 @@ def client(localcloud: LocalCloud) -> ClientFactory:
 
 
 def http_call(
-    method: str, url: str, body: bytes | None = None
+    method: str,
+    url: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, Any, bytes]:
     """Plain HTTP to localcloud (admin API, gateway); returns status, headers, body."""
-    request = urllib.request.Request(url, data=body, method=method)  # noqa: S310 - http only
+    request = urllib.request.Request(  # noqa: S310 - http only
+        url, data=body, method=method, headers=headers or {}
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
             return int(response.status), response.headers, response.read()

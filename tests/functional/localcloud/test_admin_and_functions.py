@@ -15,7 +15,9 @@ from huaweicloudsdksmn.v2 import (
     PublishMessageRequest,
     PublishMessageRequestBody,
 )
+from pydantic import SecretStr
 
+from evs_transfer.cli.signing import ApiCredentials
 from localcloud import LocalCloud
 from tests.functional.localcloud.conftest import ClientFactory, http_call
 from tests.functional.localcloud.demo_ids import (
@@ -199,9 +201,15 @@ def test_publish_to_functionstage_topic_invokes_function_with_smn_event(
 def test_apig_routes_are_mounted_under_apig_with_substituted_settings(
     localcloud: LocalCloud,
 ) -> None:
-    status, _, payload = http_call("POST", f"{localcloud.url}/apig/transfers", b"{}")
+    broker = localcloud.account("broker")
+    operator = ApiCredentials(broker.access_key, SecretStr(broker.secret_key))
+    url, headers = operator.sign("POST", f"{localcloud.url}/apig/transfers", {}, b"{}")
+    unsigned, _, _ = http_call("POST", f"{localcloud.url}/apig/transfers", b"{}")
+
+    status, _, payload = http_call("POST", url, b"{}", headers)
 
     body = json.loads(payload)
+    assert 401 == unsigned  # the route takes IAM authentication, as deployed
     assert 200 == status
     assert ("create_transfer", "/transfers") == (body["function"], body["path"])
     assert f"{localcloud.url}/apig" == body["api_url"]
