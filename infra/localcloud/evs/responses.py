@@ -196,6 +196,15 @@ def _paging(ctx: RequestContext) -> tuple[int, int]:
     return limit, offset
 
 
+def _tagged_resource(volume: Volume, base_url: str) -> dict[str, Any]:
+    return {
+        "resource_id": volume.id,
+        "resource_name": volume.name,
+        "resource_detail": volume_detail(volume, base_url),
+        "tags": [{"key": k, "value": v} for k, v in volume.tags.items()],
+    }
+
+
 def _ids_arg(ctx: RequestContext) -> set[str] | None:
     raw = ctx.arg("ids")
     if raw is None:

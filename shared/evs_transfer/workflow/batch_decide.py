@@ -57,38 +57,46 @@ class DecideBatch:
             )
 
         if batch.state is BatchState.PENDING_APPROVAL:
-            moved = self._batches.transition(
-                batch.id,
-                expected=BatchState.PENDING_APPROVAL,
-                new_state=BatchState.DECIDED,
-                changes={
-                    "decision": approval.decision.value,
-                    "decided_by": caller.actor[:255],
-                    "decision_reason": approval.reason,
-                },
-                now=self._steps.clock(),
-            )
-            if moved:
-                log.info(
-                    "batch.decided",
-                    batch_id=batch.id,
-                    decision=approval.decision.value,
-                    actor=caller.actor,
-                )
-            batch = self._batches.get(batch.id)
+            batch = self._record(batch, approval, caller)
         if batch.state is not BatchState.DECIDED:
             raise InvalidState(
                 f"batch {batch.id} is {batch.state.value}, not pending approval",
                 current_state=batch.state.value,
             )
         if batch.decision is not approval.decision:
+            decided = batch.decision.value if batch.decision else "otherwise"
             raise InvalidState(
-                f"batch {batch.id} was decided already: {batch.decision}",
+                f"batch {batch.id} was decided already: {decided}",
                 current_state=batch.state.value,
             )
         self._fan_out(batch)
 
         return batch
+
+    def _record(
+        self, batch: BatchRecord, approval: BatchApproval, caller: Caller
+    ) -> BatchRecord:
+        # Two decisions at once: one wins the compare-and-set, the other finds it made.
+        moved = self._batches.transition(
+            batch.id,
+            expected=BatchState.PENDING_APPROVAL,
+            new_state=BatchState.DECIDED,
+            changes={
+                "decision": approval.decision.value,
+                "decided_by": caller.actor[:255],
+                "decision_reason": approval.reason,
+            },
+            now=self._steps.clock(),
+        )
+        if moved:
+            log.info(
+                "batch.decided",
+                batch_id=batch.id,
+                decision=approval.decision.value,
+                actor=caller.actor,
+            )
+
+        return self._batches.get(batch.id)
 
     def apply_item(self, message: BatchItemDecision, caller: Caller) -> TransferRecord:
         """Apply a batch's recorded decision to one of its disks.

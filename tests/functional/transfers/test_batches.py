@@ -435,3 +435,50 @@ def test_batch_unknown_is_not_found(stack: Stack) -> None:
 
     assert 404 == response.status_code
     assert "batch_not_found" == response.json()["error"]["code"]
+
+
+def test_batch_decided_one_way_refuses_the_other(stack: Stack) -> None:
+    view = request_batch(stack, volume_ids=[DISK_1, DISK_2])
+    token = batch_offers(stack.cloud)[0]["approval"]["token"]
+    assert 202 == decide_batch(stack, view["id"], token, "reject").status_code
+
+    again = decide_batch(stack, view["id"], token, "reject")
+    other = decide_batch(stack, view["id"], token, "approve")
+    stack.cloud.wait_idle(timeout=60)
+
+    assert 202 == again.status_code
+    assert 409 == other.status_code
+    assert "was decided already: reject" in other.json()["error"]["message"]
+    assert {"rejected": 2} == batch(stack, view["id"])["counts"]
+
+
+def test_batch_still_offering_cannot_be_decided(stack: Stack) -> None:
+    stack.cloud.add_fault(operation="publish_message", kind="status", status=500)
+    response = stack.api(
+        "POST",
+        "/batches",
+        {
+            "volume_ids": [DISK_1],
+            "source_account": "account-a",
+            "target_account": "account-b",
+            "requester": "alice",
+        },
+    )
+    stack.cloud.clear_faults()
+
+    decided = decide_batch(stack, response.json()["batch"]["id"], "t" * 43)
+
+    assert "offering" == response.json()["batch"]["state"]
+    assert 403 == decided.status_code  # no token exists before the offer is sent
+
+
+def test_batch_wrong_tokens_lock_its_pending_disks(stack: Stack) -> None:
+    view = request_batch(stack, volume_ids=[DISK_1, DISK_2])
+
+    answers = [
+        decide_batch(stack, view["id"], f"{n:043d}").status_code for n in range(5)
+    ]
+
+    assert [403] * 5 == answers
+    assert {"locked": 2} == batch(stack, view["id"])["counts"]
+    assert "available" == stack.volume_as("broker", DISK_1).status
