@@ -8,6 +8,7 @@ by ``GET /batches/{id}``.
 
 from __future__ import annotations
 
+import collections
 import json
 from typing import Any
 
@@ -113,7 +114,48 @@ def batch_summary(batch: BatchRecord, records: list[TransferRecord]) -> Rendered
     return subject, messages("\n".join(lines), document)
 
 
-BATCH_KINDS = frozenset({NoticeKind.BATCH_OFFERED, NoticeKind.BATCH_SUMMARY})
+def batch_outcome(batch: BatchRecord, records: list[TransferRecord]) -> Rendered:
+    """Return the subject and messages telling both sides what a batch decision did."""
+    offered = [r for r in records if r.state is not TransferState.REFUSED]
+    states = collections.Counter(r.state.value for r in offered)
+    moved = states.get(TransferState.ACCEPTED.value, 0)
+    subject = (
+        f"Batch from {batch.source_account} to {batch.target_account}:"
+        f" {moved} of {len(offered)} disks moved"
+    )
+    others = [r for r in offered if r.state is not TransferState.ACCEPTED]
+    decision = batch.decision.value if batch.decision else "nothing"
+    lines = [
+        (
+            f"Account {batch.target_account} decided to {decision} the batch"
+            f" requested by {quoted(batch.requester)}:"
+        ),
+        ", ".join(f"{n} {state}" for state, n in sorted(states.items())) + ".",
+        *(["", "Not moved:"] if others else []),
+        *[
+            f"  - {r.volume_name or r.volume_id} ({r.volume_id}): {r.state.value}"
+            + (f", {r.failure_reason}" if r.failure_reason else "")
+            for r in others[:LISTED_DISKS]
+        ],
+        "",
+        f"Batch: {batch.id}",
+    ]
+    document = {
+        "type": "batch.decided",
+        "batch": batch.public_view(),
+        "counts": dict(states),
+        "transfers": [
+            {"transfer_id": r.id, "volume_id": r.volume_id, "state": r.state.value}
+            for r in offered[:LISTED_DISKS]
+        ],
+    }
+
+    return subject, messages("\n".join(lines), document)
+
+
+BATCH_KINDS = frozenset(
+    {NoticeKind.BATCH_OFFERED, NoticeKind.BATCH_SUMMARY, NoticeKind.BATCH_DECIDED}
+)
 """Notices about a batch; their ``transfer_id`` column holds the batch id."""
 
 

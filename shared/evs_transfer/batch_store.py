@@ -160,6 +160,33 @@ class BatchStore:
 
         return [_item(dict(row._mapping)) for row in rows]
 
+    def decided_and_done(self, limit: int) -> list[str]:
+        """Return decided batches none of whose disks is open any more.
+
+        The invocation that ended the last disk died before it could close the batch.
+        """
+        open_disk = (
+            sa.select(transfers.c.id)
+            .where(
+                transfers.c.batch_id == batches.c.id,
+                transfers.c.state.in_(
+                    [
+                        TransferState.PENDING_APPROVAL.value,
+                        TransferState.ACCEPTING.value,
+                    ]
+                ),
+            )
+            .exists()
+        )
+        statement = (
+            sa.select(batches.c.id)
+            .where(batches.c.state == BatchState.DECIDED.value, ~open_disk)
+            .order_by(batches.c.updated_at)
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return [str(row[0]) for row in conn.execute(statement).all()]
+
     def offering_settled(self, limit: int) -> list[str]:
         """Return batches still offering although none of their disks is queued.
 

@@ -119,6 +119,8 @@ class BatchState(str, enum.Enum):
     """B was told; the batch token decides for every disk still pending."""
     DECIDED = "decided"
     """B decided for the whole batch; the decision is applied disk by disk."""
+    CLOSED = "closed"
+    """Decided, and every disk has its final state; both sides got the outcome."""
     REFUSED = "refused"
     """No disk could be offered: each one's record says why."""
 

@@ -289,6 +289,7 @@ class NoticeKind(str, enum.Enum):
     LOCKED = "locked"
     BATCH_OFFERED = "batch_offered"
     BATCH_SUMMARY = "batch_summary"
+    BATCH_DECIDED = "batch_decided"
 
 
 class Notice(BaseModel):

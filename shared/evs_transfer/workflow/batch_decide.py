@@ -23,6 +23,7 @@ from evs_transfer.errors import ApprovalDenied, CloudError, InvalidRequest, Inva
 from evs_transfer.logs import get_logger
 from evs_transfer.models import TransferRecord
 from evs_transfer.tokens import token_matches
+from evs_transfer.workflow.batch_progress import BatchProgress
 from evs_transfer.workflow.common import Caller, Steps
 from evs_transfer.workflow.decide import DecideTransfer
 
@@ -58,7 +59,7 @@ class DecideBatch:
 
         if batch.state is BatchState.PENDING_APPROVAL:
             batch = self._record(batch, approval, caller)
-        if batch.state is not BatchState.DECIDED:
+        if batch.state not in (BatchState.DECIDED, BatchState.CLOSED):
             raise InvalidState(
                 f"batch {batch.id} is {batch.state.value}, not pending approval",
                 current_state=batch.state.value,
@@ -120,12 +121,17 @@ class DecideBatch:
 
         # The audit trail names who decided for the batch, not the fan-out message.
         acting = dataclasses.replace(
-            caller, actor=f"batch:{batch.id}:{batch.decided_by}"[:255]
+            caller,
+            actor=f"batch:{batch.id}:{batch.decided_by}"[:255],
+            for_batch=batch.id,
         )
-
-        return DecideTransfer(self._steps).apply(
-            record, batch.decision, batch.decision_reason or "", acting
-        )
+        try:
+            return DecideTransfer(self._steps).apply(
+                record, batch.decision, batch.decision_reason or "", acting
+            )
+        finally:
+            # Also when this disk ended otherwise (expired, failed): it may be the last.
+            BatchProgress(self._steps).close_if_decided(batch.id)
 
     def _fan_out(self, batch: BatchRecord) -> int:
         topic = self._steps.settings.approvals_topic_urn

@@ -89,6 +89,35 @@ class BatchProgress:
 
         return batch
 
+    def close_if_decided(self, batch_id: str) -> BatchRecord:
+        """Tell both sides what a batch decision did, once no disk of it is open.
+
+        Safe to call after each disk the decision reaches: only one call closes it.
+        """
+        batch = self._batches.get(batch_id)
+        records = self._steps.store.of_batch(batch_id)
+        if batch.state is not BatchState.DECIDED or any(
+            not r.state.is_final for r in records
+        ):
+            return batch
+        notices = [
+            self._notice(batch, NoticeKind.BATCH_DECIDED, account)
+            for account in (batch.source_account, batch.target_account)
+        ]
+        moved = self._batches.transition(
+            batch_id,
+            expected=BatchState.DECIDED,
+            new_state=BatchState.CLOSED,
+            notices=notices,
+            now=self._steps.clock(),
+        )
+        batch = self._batches.get(batch_id)
+        if moved:
+            log.info("batch.closed", batch_id=batch_id)
+            self.deliver(batch, notices)
+
+        return batch
+
     def deliver(self, batch: BatchRecord, notices: list[Notice]) -> None:
         """Publish the batch's queued notices that nobody else is sending."""
         retry = self._steps.retry_delay()
@@ -104,6 +133,8 @@ class BatchProgress:
         records = self._steps.store.of_batch(batch.id)
         if notice.kind is NoticeKind.BATCH_SUMMARY:
             return batch_notifications.batch_summary(batch, records)
+        if notice.kind is NoticeKind.BATCH_DECIDED:
+            return batch_notifications.batch_outcome(batch, records)
         # Only a digest is kept: every sending of the offer carries a new token, and
         # the one before stops working, for the batch and each of its disks.
         token = new_approval_token()

@@ -34,6 +34,8 @@ from evs_transfer.tokens import new_approval_token, token_digest
 log = get_logger()
 
 Channel = Literal["http", "smn", "timer"]
+TOLD_BY_BATCH = frozenset({NoticeKind.ACCEPTED, NoticeKind.REJECTED})
+"""Outcomes of a batch decision that its summary reports instead of each disk."""
 DeleteOutcome = Literal["deleted", "gone", "failed"]
 
 
@@ -45,6 +47,8 @@ class Caller:
     request_id: str
     channel: Channel = "http"
     idempotency_key: str | None = None
+    for_batch: str | None = None
+    """Set when the caller applies a batch's decision: the batch tells the outcome."""
 
 
 def auth_key_aad(transfer_id: str, volume_id: str) -> str:
@@ -146,6 +150,7 @@ class Steps:
 
         The notices are queued with the transition and sent once it has been made.
         """
+        notices = _kept(caller, notices)
         updated = self.queue_transition(
             record,
             caller,
@@ -184,7 +189,7 @@ class Steps:
             new_state=new_state,
             event=event,
             changes=changes,
-            notices=notices,
+            notices=_kept(caller, notices),
         )
         _audit(event)
 
@@ -344,6 +349,14 @@ class Steps:
                 error_code=exc.error_code,
             )
             return None
+
+
+def _kept(caller: Caller, notices: Sequence[Notice]) -> list[Notice]:
+    # A batch decision's outcomes are told once, by the batch's summary.
+    if caller.for_batch is None:
+        return list(notices)
+
+    return [notice for notice in notices if notice.kind not in TOLD_BY_BATCH]
 
 
 def _audit(event: AuditEvent) -> None:

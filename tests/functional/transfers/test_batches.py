@@ -94,12 +94,25 @@ def batch_offers(cloud: LocalCloud) -> list[dict[str, Any]]:
 
 
 def single_offers(cloud: LocalCloud) -> list[dict[str, Any]]:
-    return [
+    return told(cloud, B_TOPIC, "transfer.offered")
+
+
+def told(cloud: LocalCloud, topic: str, kind: str) -> list[dict[str, Any]]:
+    """The JSON notices of ``kind`` a topic's systems received over HTTPS."""
+    documents = [
         json.loads(d["message"])
         for d in cloud.outbox
-        if d["topic_urn"] == B_TOPIC
-        and d["protocol"] == "https"
-        and json.loads(d["message"])["type"] == "transfer.offered"
+        if d["topic_urn"] == topic and d["protocol"] == "https"
+    ]
+    return [document for document in documents if document["type"] == kind]
+
+
+def a_mails(stack: Stack) -> list[str]:
+    """Subject and text of every e-mail account A's people received."""
+    return [
+        f"{d['subject']}\n{d['message']}"
+        for d in stack.deliveries(A_TOPIC)
+        if d["protocol"] == "email"
     ]
 
 
@@ -190,9 +203,13 @@ def test_batch_approval_accepts_every_pending_disk(stack: Stack) -> None:
     decided = batch(stack, view["id"])
 
     assert 202 == response.status_code, response.text
-    assert "decided" == decided["state"]
+    assert "closed" == decided["state"]
     assert "approve" == decided["decision"]
     assert {"accepted": 2} == decided["counts"]
+    assert [] == told(stack.cloud, B_TOPIC, "transfer.accepted")
+    outcome = told(stack.cloud, B_TOPIC, "batch.decided")
+    assert [{"accepted": 2}] == [document["counts"] for document in outcome]
+    assert 1 == sum("2 of 2 disks moved" in m for m in a_mails(stack))
     for disk in (DISK_1, DISK_2):
         assert (
             stack.cloud.account("account-b").project_id
@@ -227,6 +244,9 @@ def test_batch_token_decides_one_disk_then_the_rest(stack: Stack) -> None:
     assert 200 == single.status_code, single.text
     assert 202 == rejected.status_code, rejected.text
     assert {"accepted": 1, "rejected": 2} == decided["counts"]
+    assert 1 == len(told(stack.cloud, B_TOPIC, "transfer.accepted"))
+    assert [] == told(stack.cloud, B_TOPIC, "transfer.rejected")
+    assert 1 == sum("1 of 3 disks moved" in m for m in a_mails(stack))
     assert "available" == stack.volume_as("broker", DISK_2).status
 
 
