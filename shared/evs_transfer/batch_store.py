@@ -160,10 +160,11 @@ class BatchStore:
 
         return [_item(dict(row._mapping)) for row in rows]
 
-    def decided_and_done(self, limit: int) -> list[str]:
-        """Return decided batches none of whose disks is open any more.
+    def done(self, limit: int) -> list[str]:
+        """Return offered or decided batches none of whose disks is open any more.
 
-        The invocation that ended the last disk died before it could close the batch.
+        Their disks ended one by one, or the invocation that ended the last one died
+        before it could close the batch.
         """
         open_disk = (
             sa.select(transfers.c.id)
@@ -180,7 +181,12 @@ class BatchStore:
         )
         statement = (
             sa.select(batches.c.id)
-            .where(batches.c.state == BatchState.DECIDED.value, ~open_disk)
+            .where(
+                batches.c.state.in_(
+                    [BatchState.PENDING_APPROVAL.value, BatchState.DECIDED.value]
+                ),
+                ~open_disk,
+            )
             .order_by(batches.c.updated_at)
             .limit(limit)
         )

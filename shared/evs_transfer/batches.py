@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from evs_transfer.models import (
+    BATCH_KEY_PREFIX,
     TRANSFER_ID_PATTERN,
     VOLUME_ID_PATTERN,
     Decision,
@@ -97,12 +98,12 @@ class BatchRequest(BaseModel):
 
 def item_client_token(batch_id: str, position: int) -> str:
     """Return the idempotency key of a batch's disk: the same on every redelivery."""
-    return f"batch:{batch_id}:{position}"
+    return f"{BATCH_KEY_PREFIX}{batch_id}:{position}"
 
 
 def item_position(batch_id: str, client_token: str | None) -> int | None:
     """Return the position a per-disk idempotency key names in ``batch_id``, if any."""
-    prefix = f"batch:{batch_id}:"
+    prefix = f"{BATCH_KEY_PREFIX}{batch_id}:"
     if client_token is None or not client_token.startswith(prefix):
         return None
     position = client_token[len(prefix) :]
@@ -177,10 +178,9 @@ class BatchRecord(BaseModel):
 
 
 class BatchApproval(BaseModel):
-    """The target account's answer for a whole batch, carrying the batch's token.
+    """The target account's answer for every pending disk of a batch, with its token.
 
-    ``volume_ids`` narrows the decision to some of the batch's disks; the others stay
-    pending, to be decided later, together or one by one.
+    To decide some disks only, decide their transfers one by one with the same token.
     """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -190,9 +190,6 @@ class BatchApproval(BaseModel):
     token: SecretStr = Field(min_length=16, max_length=128)
     reason: Text = Field(default="", max_length=1024)
     approver: Text = Field(default="", max_length=128)
-    volume_ids: list[VolumeId] | None = Field(
-        default=None, min_length=1, max_length=MAX_BATCH_VOLUMES
-    )
 
 
 class BatchChunk(BaseModel):

@@ -16,6 +16,7 @@ from pydantic import (
     SecretStr,
     StrictBool,
     StrictInt,
+    model_validator,
 )
 
 
@@ -32,6 +33,8 @@ Text = Annotated[str, AfterValidator(_no_nul)]
 
 VOLUME_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 TRANSFER_ID_PATTERN = r"^[0-9a-f]{32}$"
+BATCH_KEY_PREFIX = "batch:"
+"""Idempotency keys of a batch's per-disk requests begin so; callers' keys may not."""
 
 
 class TransferState(str, enum.Enum):
@@ -77,6 +80,19 @@ class TransferRequest(BaseModel):
     dry_run: StrictBool = False
     batch_id: str | None = Field(default=None, pattern=TRANSFER_ID_PATTERN)
     """Set on the per-disk requests a batch fans out to; the batch then speaks to B."""
+
+    @model_validator(mode="after")
+    def _batch_keys_are_the_batch_s(self) -> TransferRequest:
+        # A batch's disks are created under "batch:{id}:{position}": nobody else may
+        # take such a key, or the disk could never be offered.
+        token = self.client_token or ""
+        if token.startswith(BATCH_KEY_PREFIX) and (
+            self.batch_id is None
+            or not token.startswith(f"{BATCH_KEY_PREFIX}{self.batch_id}:")
+        ):
+            raise ValueError(f"client_token may not start with {BATCH_KEY_PREFIX!r}")
+
+        return self
 
     def digest(self) -> str:
         """Return a digest of what is asked, to tell a repeat from a different request."""

@@ -17,6 +17,7 @@ from urllib.parse import quote, unquote
 
 ALGORITHM = "SDK-HMAC-SHA256"
 DATE_FORMAT = "%Y%m%dT%H%M%SZ"
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 _AUTHORIZATION = re.compile(
@@ -62,16 +63,23 @@ def canonical_query(pairs: Iterable[tuple[str, str]]) -> str:
     )
 
 
-def payload_hash(body: bytes, headers: Mapping[str, str]) -> str:
-    """Hash the body, or use the declared ``X-Sdk-Content-Sha256`` when one is signed."""
+def payload_hash(
+    body: bytes, headers: Mapping[str, str], signed_headers: Iterable[str] = ()
+) -> str:
+    """Hash the body, or take the declared ``X-Sdk-Content-Sha256`` when it is signed.
+
+    A signed ``UNSIGNED-PAYLOAD`` leaves the body out of the signature, as the SDK asks
+    for non-JSON bodies; any other declared value must be the body's own hash, so that a
+    captured signature cannot carry another body.
+    """
     if not body:
         return EMPTY_SHA256
-
+    actual = hashlib.sha256(body).hexdigest()
     declared = headers.get("x-sdk-content-sha256")
-    if declared:
-        return declared
+    if declared and "x-sdk-content-sha256" in signed_headers:
+        return declared if declared == UNSIGNED_PAYLOAD else actual
 
-    return hashlib.sha256(body).hexdigest()
+    return actual
 
 
 def canonical_request(
@@ -108,7 +116,7 @@ def canonical_request(
             canonical_query(query),
             header_block,
             ";".join(names),
-            payload_hash(body, headers),
+            payload_hash(body, headers, names),
         ]
     )
 

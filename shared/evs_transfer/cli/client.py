@@ -95,10 +95,13 @@ class ApiClient:
         except requests.RequestException as exc:
             raise ApiProblem.unreachable(self.base_url, exc) from None
         try:
-            document: dict[str, Any] = response.json()
+            document: Any = response.json()
         except ValueError:
             raise ApiProblem.not_json(response.status_code) from None
         if response.status_code >= 400:
             raise ApiProblem.from_answer(response.status_code, document)
+        if not isinstance(document, dict):
+            # Something between the CLI and the broker answered, not the broker.
+            raise ApiProblem.not_json(response.status_code)
 
         return document

@@ -41,9 +41,13 @@ class ApiProblem(Exception):
         return f"{self.code}: {self.message}"
 
     @classmethod
-    def from_answer(cls, status: int, document: dict[str, Any]) -> ApiProblem:
-        """Build the problem from an API error body."""
-        error = document.get("error") or {}
+    def from_answer(cls, status: int, document: Any) -> ApiProblem:
+        """Build the problem from an API error body (any JSON, in case of a proxy)."""
+        if not isinstance(document, dict):
+            document = {}
+        error = document.get("error")
+        if not isinstance(error, dict):
+            error = {}
         exit_code = _BY_STATUS.get(status, UNAVAILABLE if status >= 500 else REFUSED)
         # The gateway answers for itself (authentication, unknown path) in its own shape.
         code = error.get("code") or document.get("error_code") or f"http_{status}"

@@ -48,9 +48,16 @@ class DecideBatch:
         Raises:
             BatchNotFound: No such batch.
             ApprovalDenied: The token is not the batch's.
-            InvalidState: The batch is not offered yet, or was decided otherwise.
+            InvalidState: The batch is not offered (yet), was decided otherwise, or has
+                no pending disk left.
         """
         batch = self._batches.get(approval.batch_id)
+        if batch.state in (BatchState.OFFERING, BatchState.REFUSED):
+            # No token exists yet, or ever: nothing to guess, nothing to count.
+            raise InvalidState(
+                f"batch {batch.id} is {batch.state.value}: it has not been offered",
+                current_state=batch.state.value,
+            )
         if not token_matches(approval.token, batch.approval_token_hash):
             self._count_wrong_token(batch, caller)
             raise ApprovalDenied(
@@ -64,10 +71,14 @@ class DecideBatch:
                 f"batch {batch.id} is {batch.state.value}, not pending approval",
                 current_state=batch.state.value,
             )
-        if batch.decision is not approval.decision:
-            decided = batch.decision.value if batch.decision else "otherwise"
+        if batch.decision is None:
             raise InvalidState(
-                f"batch {batch.id} was decided already: {decided}",
+                f"batch {batch.id} is closed: none of its disks is pending any more",
+                current_state=batch.state.value,
+            )
+        if batch.decision is not approval.decision:
+            raise InvalidState(
+                f"batch {batch.id} was decided already: {batch.decision.value}",
                 current_state=batch.state.value,
             )
         self._fan_out(batch)
@@ -131,7 +142,7 @@ class DecideBatch:
             )
         finally:
             # Also when this disk ended otherwise (expired, failed): it may be the last.
-            BatchProgress(self._steps).close_if_decided(batch.id)
+            BatchProgress(self._steps).close_if_done(batch.id)
 
     def _fan_out(self, batch: BatchRecord) -> int:
         topic = self._steps.settings.approvals_topic_urn

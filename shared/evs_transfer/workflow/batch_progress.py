@@ -89,24 +89,29 @@ class BatchProgress:
 
         return batch
 
-    def close_if_decided(self, batch_id: str) -> BatchRecord:
-        """Tell both sides what a batch decision did, once no disk of it is open.
+    def close_if_done(self, batch_id: str) -> BatchRecord:
+        """Close a batch none of whose disks is open any more.
 
-        Safe to call after each disk the decision reaches: only one call closes it.
+        A decided batch tells both sides what its decision did; one whose disks all
+        ended on their own (decided one by one, expired, cancelled) was told disk by disk.
+        Safe to call after each disk: only one call closes it.
         """
         batch = self._batches.get(batch_id)
         records = self._steps.store.of_batch(batch_id)
-        if batch.state is not BatchState.DECIDED or any(
-            not r.state.is_final for r in records
-        ):
+        open_states = (BatchState.PENDING_APPROVAL, BatchState.DECIDED)
+        if batch.state not in open_states or any(not r.state.is_final for r in records):
             return batch
-        notices = [
-            self._notice(batch, NoticeKind.BATCH_DECIDED, account)
-            for account in (batch.source_account, batch.target_account)
-        ]
+        notices = (
+            [
+                self._notice(batch, NoticeKind.BATCH_DECIDED, account)
+                for account in (batch.source_account, batch.target_account)
+            ]
+            if batch.state is BatchState.DECIDED
+            else []
+        )
         moved = self._batches.transition(
             batch_id,
-            expected=BatchState.DECIDED,
+            expected=batch.state,
             new_state=BatchState.CLOSED,
             notices=notices,
             now=self._steps.clock(),

@@ -1,10 +1,9 @@
 """The sweep's duties towards batches: what a lost message or a dead invocation left.
 
 A disk whose request message never arrived is published again; a batch whose last disk
-was settled by an invocation that died before moving the batch on is moved on; a decided
-batch whose disks all ended is closed and its outcome told (also when they ended by
-expiring or being cancelled one by one); a batch decision that has not reached a disk is
-applied to it here.
+was settled by an invocation that died before moving the batch on is moved on; a batch
+whose disks all ended is closed (a decided one tells its outcome), also when they ended
+one by one; a batch decision that has not reached a disk is applied to it here.
 """
 
 from __future__ import annotations
@@ -31,7 +30,7 @@ def sweep_batches(
     """Run each batch duty once over at most ``sweep_batch_size`` items.
 
     Counts ``batch_republished`` (messages sent again), ``batch_settled`` (batches moved
-    on), ``batch_closed`` (decided batches whose outcome was told here), ``batch_decided``
+    on), ``batch_closed`` (batches none of whose disks is open any more), ``batch_decided``
     (disks a batch decision reached here) and ``errors``.
     """
     batches = BatchStore(steps.store.engine)
@@ -45,8 +44,8 @@ def sweep_batches(
     for batch_id in batches.offering_settled(limit):
         BatchProgress(steps).settle(batch_id)
         counts["batch_settled"] += 1
-    for batch_id in batches.decided_and_done(limit):
-        BatchProgress(steps).close_if_decided(batch_id)
+    for batch_id in batches.done(limit):
+        BatchProgress(steps).close_if_done(batch_id)
         counts["batch_closed"] += 1
     for batch_id, transfer_id in batches.decided_with_pending(before, limit):
         message = BatchItemDecision(batch_id=batch_id, transfer_id=transfer_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import SecretStr
 
+from evs_transfer.batch_store import BatchStore
 from evs_transfer.cloud.evs import Evs
 from evs_transfer.config import MemberAccount
 from evs_transfer.errors import (
@@ -77,8 +78,19 @@ class DecideTransfer:
             raise ApprovalDenied(
                 f"the approval token is not valid for transfer {record.id}"
             )
+        if record.batch_id is not None:
+            self._follow_batch(record.batch_id, approval.decision)
 
         return self.apply(record, approval.decision, approval.reason, caller)
+
+    def _follow_batch(self, batch_id: str, decision: Decision) -> None:
+        # Once the batch is decided, its decision is the disk's, on the way or applied.
+        batch = BatchStore(self._steps.store.engine).get(batch_id)
+        if batch.decision is not None and batch.decision is not decision:
+            raise InvalidState(
+                f"batch {batch_id} of this transfer was decided: {batch.decision.value}",
+                current_state=batch.state.value,
+            )
 
     def apply(
         self,

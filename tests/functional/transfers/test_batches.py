@@ -489,7 +489,8 @@ def test_batch_still_offering_cannot_be_decided(stack: Stack) -> None:
     decided = decide_batch(stack, response.json()["batch"]["id"], "t" * 43)
 
     assert "offering" == response.json()["batch"]["state"]
-    assert 403 == decided.status_code  # no token exists before the offer is sent
+    assert 409 == decided.status_code
+    assert "offering" == decided.json()["error"]["details"][0]["current_state"]
 
 
 def test_batch_wrong_tokens_lock_its_pending_disks(stack: Stack) -> None:
@@ -502,3 +503,56 @@ def test_batch_wrong_tokens_lock_its_pending_disks(stack: Stack) -> None:
     assert [403] * 5 == answers
     assert {"locked": 2} == batch(stack, view["id"])["counts"]
     assert "available" == stack.volume_as("broker", DISK_1).status
+
+
+def test_batch_keys_cannot_be_squatted_by_a_caller(stack: Stack) -> None:
+    view = request_batch(stack, volume_ids=[DISK_1])
+
+    response = stack.request_transfer(DISK_2, client_token=f"batch:{view['id']}:1")
+
+    assert 400 == response.status_code
+    assert "invalid_request" == response.json()["error"]["code"]
+
+
+def test_batch_decision_binds_the_disks_own_approvals(stack: Stack) -> None:
+    view = request_batch(stack, volume_ids=[DISK_1, DISK_2])
+    token = batch_offers(stack.cloud)[0]["approval"]["token"]
+    stack.cloud.add_fault(
+        operation="publish_message", kind="status", status=500, count=1
+    )
+    assert 202 == decide_batch(stack, view["id"], token, "reject").status_code
+
+    against = stack.decide(view["volumes"][0]["transfer_id"], token, "approve")
+
+    assert 409 == against.status_code
+    assert "decided: reject" in against.json()["error"]["message"]
+    assert (
+        "pending_approval" == stack.transfer(view["volumes"][0]["transfer_id"])["state"]
+    )
+
+
+def test_batch_whose_disks_ended_one_by_one_is_closed_by_the_sweep(
+    stack: Stack,
+) -> None:
+    view = request_batch(stack, volume_ids=[DISK_1, DISK_2])
+    token = batch_offers(stack.cloud)[0]["approval"]["token"]
+    for volume in view["volumes"]:
+        assert 200 == stack.decide(volume["transfer_id"], token, "reject").status_code
+
+    swept = stack.sweep()
+    late = decide_batch(stack, view["id"], token)
+
+    assert 1 == swept["batch_closed"]
+    assert "closed" == batch(stack, view["id"])["state"]
+    assert 409 == late.status_code
+    assert "none of its disks is pending" in late.json()["error"]["message"]
+
+
+def test_batch_approval_takes_no_volume_list(stack: Stack) -> None:
+    view = request_batch(stack, volume_ids=[DISK_1, DISK_2])
+    token = batch_offers(stack.cloud)[0]["approval"]["token"]
+
+    response = decide_batch(stack, view["id"], token, volume_ids=[DISK_1])
+
+    assert 400 == response.status_code
+    assert {"pending_approval": 2} == batch(stack, view["id"])["counts"]

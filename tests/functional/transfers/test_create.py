@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import urllib.parse
 
@@ -15,6 +16,7 @@ from .conftest import (
     A_TOPIC,
     B_TOPIC,
     DISK_1,
+    DISK_2,
     DISK_IN_USE,
     DISK_WITH_SNAPSHOT,
     REQUESTS_TOPIC,
@@ -188,3 +190,19 @@ def test_create_needs_an_iam_signature(stack: Stack, secret_key: str | None) -> 
     assert 401 == response.status_code
     assert "APIGW.0301" == response.json()["error_code"]
     assert invoked == len(stack.cloud.invocations)
+
+
+def test_create_signature_covers_the_body_whatever_hash_is_declared(
+    stack: Stack,
+) -> None:
+    signed = json.dumps({"volume_id": DISK_1, "dry_run": True}).encode()
+    url, headers = stack.operator.sign(
+        "POST", f"{stack.url}/apig/transfers", {}, signed
+    )
+    headers["X-Sdk-Content-Sha256"] = hashlib.sha256(signed).hexdigest()
+    other = json.dumps({"volume_id": DISK_2, "dry_run": True}).encode()
+
+    response = requests.post(url, data=other, headers=headers, timeout=30)
+
+    assert 401 == response.status_code
+    assert "APIGW.0301" == response.json()["error_code"]
