@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import json
+import urllib.parse
 from typing import Any
 
 from pydantic import SecretStr
@@ -52,6 +53,7 @@ def batch_offer(
         f"  Expires at:  {expires:%Y-%m-%d %H:%M} UTC",
         "",
         *_disk_lines(batch, offered),
+        *_page_lines(batch, settings, token),
         "",
         "To approve every disk, publish this JSON with your account's credentials to the",
         f"topic {settings.approvals_topic_urn}:",
@@ -75,6 +77,7 @@ def batch_offer(
             "token": token.get_secret_value(),
             "approvals_topic_urn": settings.approvals_topic_urn,
             "url": _approval_url(batch, settings),
+            "page_url": _page_url(batch, settings, token),
         },
     }
 
@@ -188,6 +191,26 @@ def _approval_url(batch: BatchRecord, settings: Settings) -> str | None:
         return None
 
     return f"{settings.api_url.rstrip('/')}/batches/{batch.id}/approval"
+
+
+def _page_url(batch: BatchRecord, settings: Settings, token: SecretStr) -> str | None:
+    url = _approval_url(batch, settings)
+    if url is None:
+        return None
+
+    return f"{url}?{urllib.parse.urlencode({'token': token.get_secret_value()})}"
+
+
+def _page_lines(batch: BatchRecord, settings: Settings, token: SecretStr) -> list[str]:
+    url = _page_url(batch, settings, token)
+    if url is None:
+        return []
+
+    return [
+        "",
+        "Review the disks and decide in your browser (opening the page changes nothing):",
+        f"  {url}",
+    ]
 
 
 def _http_lines(batch: BatchRecord, settings: Settings) -> list[str]:

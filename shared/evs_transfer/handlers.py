@@ -12,6 +12,7 @@ TIMER trigger.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -21,6 +22,7 @@ from evs_transfer.batches import (
     BatchChunk,
     BatchItemDecision,
     BatchRequest,
+    BatchState,
 )
 from evs_transfer.boundary import Page, Route, handle, wants_html
 from evs_transfer.errors import (
@@ -40,7 +42,13 @@ from evs_transfer.models import (
     TransferRequest,
     TransferState,
 )
-from evs_transfer.pages import approval_page, decided_page, problem_page
+from evs_transfer.pages import (
+    approval_page,
+    batch_approval_page,
+    batch_decided_page,
+    decided_page,
+    problem_page,
+)
 from evs_transfer.store import utcnow
 from evs_transfer.workflow import Caller
 from evs_transfer.workflow.batch import OFFER_CHUNK_ACTION
@@ -160,18 +168,6 @@ def accept_transfer(event: Any, context: Any) -> Any:
 
         return status, {"transfer": record.public_view()}
 
-    def post_batch_approval(
-        apig: ApigEvent, params: dict[str, str], request_id: str
-    ) -> Answer:
-        body = _object(apig.json_body(), _batch_id(params), field="batch_id")
-        approval = parse(BatchApproval, body, what="batch approval")
-        caller = Caller(
-            actor=f"http:{approval.approver or 'target'}", request_id=request_id
-        )
-        view = current_app().service(context).decide_batch(approval, caller)
-
-        return 202, {"batch": view}
-
     def on_approval(record: SmnRecord, request_id: str) -> dict[str, Any]:
         app = current_app()
         _require_topic(record, app.settings.approvals_topic_urn)
@@ -200,7 +196,18 @@ def accept_transfer(event: Any, context: Any) -> Any:
             "GET", "/transfers/{transfer_id}/approval", get_approval_page, pages=True
         ),
         Route("POST", "/transfers/{transfer_id}/approval", post_approval, pages=True),
-        Route("POST", "/batches/{batch_id}/approval", post_batch_approval),
+        Route(
+            "GET",
+            "/batches/{batch_id}/approval",
+            functools.partial(_batch_page, context),
+            pages=True,
+        ),
+        Route(
+            "POST",
+            "/batches/{batch_id}/approval",
+            functools.partial(_post_batch_approval, context),
+            pages=True,
+        ),
     ]
 
     # An approval message carries its token: a platform retry would end, after the last
@@ -251,6 +258,37 @@ def _transfer_id(params: dict[str, str]) -> str:
         raise TransferNotFound(f"transfer {transfer_id[:40]!r} does not exist")
 
     return transfer_id
+
+
+def _batch_page(
+    context: Any, apig: ApigEvent, params: dict[str, str], _rid: str
+) -> Page:
+    # The batch's offer link: shows the disks still open, changes nothing.
+    query = parse(ApprovalLink, apig.queryStringParameters or {}, what="link")
+    service = current_app().service(context)
+    batch, records = service.preview_batch(_batch_id(params), query.token)
+    pending = [r for r in records if r.state is TransferState.PENDING_APPROVAL]
+    if batch.state is not BatchState.PENDING_APPROVAL or not pending:
+        return Page(200, batch_decided_page(batch, records))
+
+    return Page(200, batch_approval_page(batch, pending, query.token))
+
+
+def _post_batch_approval(
+    context: Any, apig: ApigEvent, params: dict[str, str], request_id: str
+) -> Answer | Page:
+    # A JSON call, or the batch page's form: one decision for every pending disk.
+    raw = _object(apig.json_body(forms=True), _batch_id(params), field="batch_id")
+    approval = parse(BatchApproval, _drop_blank(raw), what="batch approval")
+    caller = Caller(
+        actor=f"http:{approval.approver or 'target'}", request_id=request_id
+    )
+    service = current_app().service(context)
+    view = service.decide_batch(approval, caller)
+    if wants_html(apig):
+        return Page(202, batch_decided_page(*service.batch_records(view["id"])))
+
+    return 202, {"batch": view}
 
 
 def _on_request(context: Any, record: SmnRecord, request_id: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import functools
 import jinja2
 from pydantic import SecretStr
 
+from evs_transfer.batches import BatchRecord, BatchState
 from evs_transfer.errors import TransferError
 from evs_transfer.models import TransferRecord, TransferState
 
@@ -29,6 +30,7 @@ HEADLINES = {
 PROBLEMS = {
     "invalid_approval_token": "This link is not valid",
     "transfer_not_found": "There is no such transfer",
+    "batch_not_found": "There is no such batch",
     "expired": "This offer expired",
     "invalid_state": "This offer can no longer be decided",
     "invalid_request": "The form was not complete",
@@ -56,6 +58,36 @@ def decided_page(record: TransferRecord) -> str:
     template = _environment().get_template("decided.html.j2")
 
     return template.render(transfer=record, headline=HEADLINES[record.state])
+
+
+BATCH_HEADLINES = {
+    BatchState.PENDING_APPROVAL: "The offer is still open",
+    BatchState.DECIDED: "Your decision is being applied to each disk",
+    BatchState.CLOSED: "Every disk of this batch has its outcome",
+}
+
+
+def batch_approval_page(
+    batch: BatchRecord, transfers: list[TransferRecord], token: SecretStr
+) -> str:
+    """Return the page that shows a batch's open offers, with Approve all and Reject all."""
+    template = _environment().get_template("batch_approval.html.j2")
+    total_gb = sum(transfer.volume_size_gb or 0 for transfer in transfers)
+
+    return template.render(
+        batch=batch,
+        transfers=transfers,
+        total_gb=total_gb,
+        token=token.get_secret_value(),
+    )
+
+
+def batch_decided_page(batch: BatchRecord, transfers: list[TransferRecord]) -> str:
+    """Return the page that says where a batch and each of its disks stand."""
+    template = _environment().get_template("batch_decided.html.j2")
+    headline = BATCH_HEADLINES.get(batch.state, "This batch can no longer be decided")
+
+    return template.render(batch=batch, transfers=transfers, headline=headline)
 
 
 def problem_page(error: TransferError, request_id: str) -> str:

@@ -11,7 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.functional.transfers.conftest import A_TOPIC, B_TOPIC, DISK_1, Stack
+from tests.functional.transfers.conftest import A_TOPIC, B_TOPIC, DISK_1, DISK_2, Stack
 
 B_PROJECT = "b1000000000000000000000000000001"
 
@@ -156,3 +156,35 @@ def test_nul_in_a_form_is_refused_as_a_page(stack: Stack):
     assert 400 == page.status_code
     assert page.headers["Content-Type"].startswith("text/html")
     assert "pending_approval" == stack.transfer(transfer_id)["state"]
+
+
+def test_operator_approves_a_whole_batch_from_its_page(stack: Stack, browser):
+    response = stack.api(
+        "POST",
+        "/batches",
+        {
+            "volume_ids": [DISK_1, DISK_2],
+            "source_account": "account-a",
+            "target_account": "account-b",
+            "requester": "alice@account-a.example.com",
+            "reason": "Data team moves to B",
+        },
+    )
+    batch_id = response.json()["batch"]["id"]
+    stack.cloud.wait_idle(timeout=60)
+
+    browser.get(page_link(stack, batch_id))
+    rows = browser.find_elements(By.CSS_SELECTOR, "#disks tr")
+    shown = browser.find_element(By.ID, "size").text
+    browser.find_element(By.NAME, "approver").send_keys("bob@account-b")
+    browser.find_element(By.ID, "approve").click()
+    outcome = after_submit(browser, "outcome")
+    stack.cloud.wait_idle(timeout=60)
+    volumes = stack.api("GET", f"/batches/{batch_id}").json()["batch"]["volumes"]
+
+    assert 202 == response.status_code, response.text
+    assert 3 == len(rows)  # a header and one row per disk
+    assert "140 GB" == shown
+    assert "Your decision is being applied to each disk" == outcome
+    assert "token" not in browser.current_url
+    assert {"accepted"} == {volume["state"] for volume in volumes}

@@ -22,6 +22,7 @@ from evs_transfer.batches import (
     BatchApproval,
     BatchChunk,
     BatchItemDecision,
+    BatchRecord,
     BatchRequest,
 )
 from evs_transfer.cloud.accounts import Cloud
@@ -33,6 +34,7 @@ from evs_transfer.models import (
     TransferQuery,
     TransferRecord,
     TransferRequest,
+    TransferState,
 )
 from evs_transfer.store import TransferStore, utcnow
 from evs_transfer.workflow.batch import BatchPlan, RequestBatch, batch_view
@@ -118,6 +120,19 @@ class TransferService:
         batch = BatchStore(self._store.engine).get(batch_id)
 
         return batch_view(self._steps, batch)
+
+    def preview_batch(
+        self, batch_id: str, token: SecretStr
+    ) -> tuple[BatchRecord, list[TransferRecord]]:
+        """Return a batch a valid token is for, with its offered disks; change nothing."""
+        return DecideBatch(self._steps).preview(batch_id, token)
+
+    def batch_records(self, batch_id: str) -> tuple[BatchRecord, list[TransferRecord]]:
+        """Return a batch with the records of its offered disks."""
+        batch = BatchStore(self._store.engine).get(batch_id)
+        records = self._store.of_batch(batch_id)
+
+        return batch, [r for r in records if r.state is not TransferState.REFUSED]
 
     def decide_batch(self, approval: BatchApproval, caller: Caller) -> dict[str, Any]:
         """Decide for every pending disk of a batch (see :class:`DecideBatch`)."""

@@ -12,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 import json
 
+from pydantic import SecretStr
+
 from evs_transfer.batch_store import BatchStore
 from evs_transfer.batches import (
     BatchApproval,
@@ -21,7 +23,7 @@ from evs_transfer.batches import (
 )
 from evs_transfer.errors import ApprovalDenied, CloudError, InvalidRequest, InvalidState
 from evs_transfer.logs import get_logger
-from evs_transfer.models import TransferRecord
+from evs_transfer.models import TransferRecord, TransferState
 from evs_transfer.tokens import token_matches
 from evs_transfer.workflow.batch_progress import BatchProgress
 from evs_transfer.workflow.common import Caller, Steps
@@ -39,6 +41,26 @@ class DecideBatch:
     def __init__(self, steps: Steps) -> None:
         self._steps = steps
         self._batches = BatchStore(steps.store.engine)
+
+    def preview(
+        self, batch_id: str, token: SecretStr
+    ) -> tuple[BatchRecord, list[TransferRecord]]:
+        """Return a batch a valid token is for, with its offered disks; change nothing.
+
+        Raises:
+            BatchNotFound: No such batch.
+            ApprovalDenied: The token is not the batch's (links are fetched by scanners:
+                nothing is counted).
+        """
+        batch = self._batches.get(batch_id)
+        if not token_matches(token, batch.approval_token_hash):
+            log.warning("approval_page.refused", batch_id=batch.id)
+            raise ApprovalDenied(
+                f"the approval token is not valid for batch {batch.id}"
+            )
+        records = self._steps.store.of_batch(batch.id)
+
+        return batch, [r for r in records if r.state is not TransferState.REFUSED]
 
     def decide(self, approval: BatchApproval, caller: Caller) -> BatchRecord:
         """Record the target's decision for every pending disk of a batch, fan it out.

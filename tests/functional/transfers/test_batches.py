@@ -11,6 +11,8 @@ import json
 from typing import Any
 
 import pytest
+import requests
+import sqlalchemy as sa
 
 from localcloud.cloud import LocalCloud
 from tests.functional.transfers.conftest import (
@@ -556,3 +558,30 @@ def test_batch_approval_takes_no_volume_list(stack: Stack) -> None:
 
     assert 400 == response.status_code
     assert {"pending_approval": 2} == batch(stack, view["id"])["counts"]
+
+
+def test_batch_page_shows_the_open_disks_and_changes_nothing(stack: Stack) -> None:
+    view = request_batch(stack, volume_ids=[DISK_1, DISK_2])
+    link = batch_offers(stack.cloud)[0]["approval"]["page_url"]
+
+    page = requests.get(link, headers={"Accept": "text/html"}, timeout=30)
+    wrong = requests.get(
+        link.split("?")[0] + "?token=" + "w" * 43,
+        headers={"Accept": "text/html"},
+        timeout=30,
+    )
+
+    assert 200 == page.status_code
+    assert "text/html" in page.headers["Content-Type"]
+    assert "data-disk-01" in page.text
+    assert "data-disk-02" in page.text
+    assert 403 == wrong.status_code
+    assert "This link is not valid" in wrong.text
+    assert {"pending_approval": 2} == batch(stack, view["id"])["counts"]
+    assert (
+        0
+        == stack.store()
+        .engine.connect()
+        .execute(sa.text("select failed_approvals from batches"))
+        .scalar_one()
+    )

@@ -85,7 +85,7 @@ def test_demo_world_loads_with_fixed_ids() -> None:
     assert ["create_transfer", "accept_transfer", "sweep_transfers"] == [
         f.name for f in world.functions
     ]
-    assert 9 == len(world.apig)
+    assert 10 == len(world.apig)
     assert ["sweep_transfers"] == [timer.function for timer in world.timers]
 
 

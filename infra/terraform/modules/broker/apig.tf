@@ -13,6 +13,7 @@ locals {
     decide       = { method = "POST", path = "/transfers/{transfer_id}/approval", function = "accept_transfer", page = true }
     batch        = { method = "POST", path = "/batches", function = "create_transfer", page = false }
     batch_show   = { method = "GET", path = "/batches/{batch_id}", function = "create_transfer", page = false }
+    batch_page   = { method = "GET", path = "/batches/{batch_id}/approval", function = "accept_transfer", page = true }
     batch_decide = { method = "POST", path = "/batches/{batch_id}/approval", function = "accept_transfer", page = true }
   }
 }
