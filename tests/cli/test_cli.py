@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from evs_transfer.cli import app
+from evs_transfer.models import TransferQuery
 from tests.functional.transfers.conftest import DISK_1, DISK_2, Stack
 from tests.functional.transfers.worlds import account, demo_world
 
@@ -22,6 +23,7 @@ COMMANDS = [
     "batch status",
     "batch approve",
     "batch reject",
+    "local token",
 ]
 
 
@@ -299,3 +301,33 @@ def test_ttl_is_a_duration(cli):
 
     assert 2 == result.exit_code
     assert "duration" in result.output
+
+
+def test_ids_stay_whole_in_a_narrow_terminal(cli, stack):
+    result = cli("request", DISK_1, "--to", "account-b", "--from", "account-a")
+
+    transfer_id = stack.store().find(TransferQuery())[0].id
+    assert 0 == result.exit_code, result.output
+    assert transfer_id in result.stdout
+    assert DISK_1 in result.stdout
+
+
+def test_local_token_saves_the_offer_token_without_printing_it(cli, stack, tmp_path):
+    transfer_id, token = stack.offered(DISK_1)
+    saved = tmp_path / "token.txt"
+
+    result = cli("local", "token", transfer_id, "--to-file", str(saved))
+    approved = cli("approve", transfer_id, "--token-file", str(saved))
+
+    assert 0 == result.exit_code, result.output
+    assert token == saved.read_text(encoding="utf-8").strip()
+    assert 0o600 == saved.stat().st_mode & 0o777
+    assert token not in result.output
+    assert 0 == approved.exit_code, approved.output
+
+
+def test_local_token_of_an_unknown_offer_is_a_usage_error(cli, tmp_path):
+    result = cli("local", "token", "0" * 32, "--to-file", str(tmp_path / "t"))
+
+    assert 2 == result.exit_code
+    assert "no offer" in result.output

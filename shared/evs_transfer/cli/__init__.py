@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import socket
 import sys
 from pathlib import Path
@@ -31,6 +32,7 @@ from evs_transfer.cli.common import (
     err,
     out,
     read_token,
+    table,
 )
 from evs_transfer.cli.profile import load_profile
 
@@ -155,7 +157,7 @@ def status(transfer_id: str, url: Url = None, output: Output = "table") -> None:
     if output == "json":
         out.print_json(json.dumps(transfer))
         return
-    table = Table(show_header=False, box=None)
+    facts = Table(show_header=False, box=None)
     for key in (
         "id",
         "state",
@@ -171,8 +173,8 @@ def status(transfer_id: str, url: Url = None, output: Output = "table") -> None:
         "failure_reason",
     ):
         if transfer.get(key) not in (None, ""):
-            table.add_row(key, str(transfer[key]))
-    out.print(table)
+            facts.add_row(key, str(transfer[key]))
+    out.print(facts)
 
 
 @app.command(name="list")
@@ -198,9 +200,9 @@ def list_transfers(
     if output == "json":
         out.print_json(json.dumps(found))
         return
-    table = Table("transfer", "state", "disk", "from", "to", "expires")
+    rows = table("transfer", "state", "disk", "from", "to", "expires")
     for t in found:
-        table.add_row(
+        rows.add_row(
             t["id"],
             t["state"],
             t["volume_name"] or t["volume_id"],
@@ -208,7 +210,7 @@ def list_transfers(
             t["target_account"],
             t["expires_at"][:16],
         )
-    out.print(table)
+    out.print(rows)
 
 
 @app.command()
@@ -279,9 +281,9 @@ def events(transfer_id: str, url: Url = None, output: Output = "table") -> None:
     if output == "json":
         out.print_json(json.dumps(trail))
         return
-    table = Table("at", "action", "from", "to", "actor", "reason")
+    rows = table("at", "action", "from", "to", "actor", "reason")
     for e in trail:
-        table.add_row(
+        rows.add_row(
             e["at"][:19],
             e["action"],
             e["from_state"] or "-",
@@ -289,7 +291,7 @@ def events(transfer_id: str, url: Url = None, output: Output = "table") -> None:
             e["actor"],
             e["reason"],
         )
-    out.print(table)
+    out.print(rows)
 
 
 @local_app.command("up")
@@ -303,6 +305,33 @@ def local_up(
     from evs_transfer.cli.local import serve  # noqa: PLC0415 - localcloud is dev-only
 
     serve(port, out)
+
+
+@local_app.command("token")
+@command
+def local_token(
+    offer_id: Annotated[str, typer.Argument(help="A transfer or batch id.")],
+    to_file: Annotated[
+        Path, typer.Option("--to-file", help="Where to write the token (mode 600).")
+    ],
+    url: Url = None,
+) -> None:
+    """Save the token of an offer account B received on the local stack, to a file.
+
+    Locally nobody reads B's mail: this takes the token from what localcloud's SMN
+    delivered to B, and never prints it.
+
+    Example: evs-transfer local token 5ed09b0d… --to-file token.txt
+    """
+    from evs_transfer.cli.local import offer_token  # noqa: PLC0415 - dev-only
+
+    base = url or os.environ.get("EVS_TRANSFER_API_URL") or load_profile().url or ""
+    token = offer_token(base, offer_id) if base else None
+    if token is None:
+        raise typer.BadParameter(f"account B received no offer for {offer_id}")
+    to_file.touch(mode=0o600)
+    to_file.write_text(token + "\n", encoding="utf-8")
+    err.print(f"token of {offer_id} written to {to_file}")
 
 
 def _decide(
@@ -355,11 +384,11 @@ def _show_verdicts(verdicts: list[Verdict], output: str) -> None:
     if output == "json":
         out.print_json(json.dumps([v.to_dict() for v in verdicts]))
         return
-    table = Table("disk", "verdict", "transfer", "why")
+    rows = table("disk", "verdict", "transfer", "why")
     for v in verdicts:
         why = ", ".join(v.codes) or v.message
-        table.add_row(v.volume_id, v.outcome, v.transfer_id or "-", why)
-    out.print(table)
+        rows.add_row(v.volume_id, v.outcome, v.transfer_id or "-", why)
+    out.print(rows)
     counts: dict[str, int] = {}
     for v in verdicts:
         counts[v.outcome] = counts.get(v.outcome, 0) + 1

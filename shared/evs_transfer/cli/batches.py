@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import Progress
-from rich.table import Table
 
 from evs_transfer.cli import exits
 from evs_transfer.cli.client import ApiClient
@@ -26,6 +25,7 @@ from evs_transfer.cli.common import (
     err,
     out,
     read_token,
+    table,
 )
 from evs_transfer.cli.profile import load_profile
 
@@ -121,15 +121,15 @@ def show_batch(batch: dict[str, Any], output: str) -> None:
         out.print_json(json.dumps(batch))
         return
     out.print(f"batch {batch['id']} is {batch['state']}")
-    table = Table("disk", "state", "transfer", "why")
+    rows = table("disk", "state", "transfer", "why")
     for volume in batch["volumes"]:
-        table.add_row(
+        rows.add_row(
             volume["volume_id"],
             volume["state"],
             volume["transfer_id"] or "-",
             volume["failure_reason"] or "",
         )
-    out.print(table)
+    out.print(rows)
     out.print(", ".join(f"{n} {state}" for state, n in batch["counts"].items()))
 
 
@@ -137,12 +137,12 @@ def _show_dry_run(answer: dict[str, Any], output: str) -> int:
     if output == "json":
         out.print_json(json.dumps(answer))
     else:
-        table = Table("disk", "verdict", "why")
+        rows = table("disk", "verdict", "why")
         for volume in answer["volumes"]:
             codes = [f["code"] for f in volume["findings"] if f["severity"] == "error"]
             verdict = "eligible" if volume["eligible"] else "ineligible"
-            table.add_row(volume["volume_id"], verdict, ", ".join(codes))
-        out.print(table)
+            rows.add_row(volume["volume_id"], verdict, ", ".join(codes))
+        out.print(rows)
         out.print(
             f"{answer['eligible']} of {answer['volume_count']} pass the batch checks;"
             " each disk gets the full check when it is offered"

@@ -11,7 +11,10 @@ from pathlib import Path
 from typing import Annotated, ParamSpec
 
 import typer
-from rich.console import Console
+from rich import box
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.table import Table
+from rich.text import Text
 
 from evs_transfer.cli.client import ApiClient
 from evs_transfer.cli.exits import ApiProblem
@@ -38,6 +41,50 @@ TokenFile = Annotated[
         show_default=False,
     ),
 ]
+
+
+class Rows:
+    """Rows for people: a table when the terminal is wide enough, else a block per row.
+
+    Nothing is ever cut short: operators copy the ids into their next command.
+    """
+
+    def __init__(self, *headers: str) -> None:
+        self.headers = headers
+        self.rows: list[tuple[str, ...]] = []
+
+    def add_row(self, *cells: str) -> None:
+        """Add one row, a cell per header."""
+        self.rows.append(cells)
+
+    def __rich_console__(
+        self, _console: Console, options: ConsoleOptions
+    ) -> RenderResult:
+        """Render as a table, or as ``header: value`` blocks when it would not fit."""
+        widths = [
+            max([len(header), *(len(row[n]) for row in self.rows)])
+            for n, header in enumerate(self.headers)
+        ]
+        # The last column is free text (why, reason): it may wrap, the others may not.
+        needed = sum(widths[:-1]) + min(widths[-1], 16) + 3 * len(widths)
+        if needed <= options.max_width:
+            grid = Table(box=box.SIMPLE_HEAD, show_edge=False)
+            for n, header in enumerate(self.headers):
+                last = n == len(self.headers) - 1
+                grid.add_column(header, no_wrap=not last, overflow="fold")
+            for row in self.rows:
+                grid.add_row(*row)
+            yield grid
+            return
+        for row in self.rows:
+            for header, cell in zip(self.headers, row, strict=True):
+                yield Text(f"{header}: {cell}")
+            yield Text("")
+
+
+def table(*headers: str) -> Rows:
+    """Return the rows to fill and print, under these headers."""
+    return Rows(*headers)
 
 
 def command(function: Callable[P, None]) -> Callable[P, None]:
