@@ -42,6 +42,10 @@ class MemberAccount(BaseModel):
         description="Agency in this account trusting the broker; None for the broker itself",
     )
     notification_topic_urn: TopicUrn | None = None
+    requests_topic_urn: TopicUrn | None = Field(
+        default=None,
+        description="The broker's topic only this member may publish requests to",
+    )
 
     def project_id(self, region: str) -> str:
         """Return this account's project id in ``region``.
@@ -110,6 +114,16 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _requests_topics_are_distinct(self) -> Settings:
+        own = [m.requests_topic_urn for m in self.members if m.requests_topic_urn]
+        if len(set(own)) != len(own) or self.requests_topic_urn in own:
+            raise ValueError(
+                "each member's requests topic must be its own, not the shared one"
+            )
+
+        return self
+
+    @model_validator(mode="after")
     def _members_are_unique(self) -> Settings:
         names = [member.name for member in self.members]
         domains = [member.domain_id for member in self.members]
@@ -131,6 +145,17 @@ class Settings(BaseSettings):
         raise UnknownAccount(
             f"account {name_or_domain_id!r} is not a configured member"
         )
+
+    def requester_of(self, topic_urn: str) -> MemberAccount | None:
+        """Return the member whose own requests topic ``topic_urn`` is, if any."""
+        for member in self.members:
+            if (
+                member.requests_topic_urn is not None
+                and member.requests_topic_urn == topic_urn
+            ):
+                return member
+
+        return None
 
     def is_broker(self, member: MemberAccount) -> bool:
         """Tell whether ``member`` is the broker account the functions run in."""

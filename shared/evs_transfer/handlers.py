@@ -25,9 +25,11 @@ from evs_transfer.batches import (
     BatchState,
 )
 from evs_transfer.boundary import Page, Route, handle, wants_html
+from evs_transfer.config import MemberAccount
 from evs_transfer.errors import (
     BatchNotFound,
     InvalidRequest,
+    NotPermitted,
     TransferExpired,
     TransferNotFound,
 )
@@ -292,27 +294,44 @@ def _post_batch_approval(
 
 
 def _on_request(context: Any, record: SmnRecord, request_id: str) -> dict[str, Any]:
-    # What the requests topic carries: a request, a batch, a batch's chunk, a cancel.
+    # What the requests topics carry: a request, a batch, a batch's chunk, a cancel. On
+    # a member's own topic, SMN let only that member publish: it speaks for itself only.
     app = current_app()
-    _require_topic(record, app.settings.requests_topic_urn)
+    member = app.settings.requester_of(record.smn.topic_urn)
+    if member is None:
+        _require_topic(record, app.settings.requests_topic_urn)
     service = app.service(context)
     action, body = _split_action(smn_payload(record), REQUEST_ACTIONS)
-    if action == OFFER_CHUNK_ACTION:
+    if action == OFFER_CHUNK_ACTION and member is None:
         chunk = parse(BatchChunk, body, what="batch chunk")
         return {"published": service.publish_batch_chunk(chunk)}
     if action == "request_batch":
         batch_request = parse(BatchRequest, body, what="batch request")
+        _speaks_for(member, batch_request.source_account)
         caller = _smn_caller(batch_request.requester, record, request_id)
         return {"batch": service.request_batch(batch_request, caller)}
     if action == "cancel":
         cancellation = parse(Cancellation, body, what="cancellation")
+        _speaks_for(member, cancellation.source_account)
         caller = _smn_caller(cancellation.requester, record, request_id)
         return {"transfer": service.cancel(cancellation, caller).public_view()}
     request = parse(TransferRequest, body, what="transfer request")
+    _speaks_for(member, request.source_account)
     caller = _smn_caller(request.requester, record, request_id)
     created = service.create(request, caller)
 
     return {"transfer": created.public_view()}
+
+
+def _speaks_for(member: MemberAccount | None, source_account: str) -> None:
+    # The broker's own topic is trusted; a member's names its publisher.
+    if member is None or source_account in (member.name, member.domain_id):
+        return
+    log.warning("request.not_permitted", account=member.name, named=source_account)
+    raise NotPermitted(
+        f"account {member.name!r} may only request transfers of its own disks",
+        details=[{"field": "source_account", "account": member.name}],
+    )
 
 
 REQUEST_ACTIONS = ("request", "request_batch", "cancel", OFFER_CHUNK_ACTION)

@@ -93,15 +93,33 @@ def test_every_topic_is_used(broker):
     text = broker["text"]
 
     for topic in broker["resource"]["huaweicloud_smn_topic"]:
-        assert text.count(f"huaweicloud_smn_topic.{topic}.") >= 1, topic
+        used = re.search(rf"huaweicloud_smn_topic\.{topic}[.\[]", text)
+        assert used is not None, topic
 
 
-def test_only_members_may_publish_requests_and_approvals(broker):
+def test_each_topic_admits_only_who_may_speak_there(broker):
     topics = broker["resource"]["huaweicloud_smn_topic"]
+    own = topics["member_requests"]
 
-    for name in ("requests", "approvals"):
-        assert "${local.member_publishers}" == topics[name]["users_publish_allowed"]
+    assert "${local.member_publishers}" == topics["approvals"]["users_publish_allowed"]
     assert "urn:csp:iam::${m.domain_id}:root" in broker["locals"]["member_publishers"]
+    assert (
+        "urn:csp:iam::${var.broker_domain_id}:root"
+        == topics["requests"]["users_publish_allowed"]
+    )
+    assert "${local.requesters}" == own["for_each"]
+    assert "urn:csp:iam::${each.value.domain_id}:root" == own["users_publish_allowed"]
+    assert "m.domain_id != var.broker_domain_id" in broker["locals"]["requesters"]
+
+
+def test_each_member_hears_of_its_own_requests_topic(broker):
+    members = broker["locals"]["members"]
+    trigger = broker["resource"]["huaweicloud_fgs_function_trigger"]["member_requests"]
+
+    assert "huaweicloud_smn_topic.member_requests[m.name].topic_urn" in members
+    assert "${local.requesters}" == trigger["for_each"]
+    assert "create_transfer" in trigger["function_urn"]
+    assert "member_requests[each.key]" in trigger["event_data"]
 
 
 def test_failures_of_every_attempt_reach_the_oncall_topic_except_approvals(broker):

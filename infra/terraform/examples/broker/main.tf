@@ -104,8 +104,13 @@ output "api_url" {
 }
 
 output "requests_topic_urn" {
-  description = "Where members publish requests."
+  description = "Where the broker's operators publish requests (only the broker account may)."
   value       = module.broker.requests_topic_urn
+}
+
+output "member_requests_topic_urns" {
+  description = "Where each member publishes its own requests, by member name."
+  value       = module.broker.member_requests_topic_urns
 }
 
 output "approvals_topic_urn" {

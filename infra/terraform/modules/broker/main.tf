@@ -2,6 +2,9 @@
 # three functions with their triggers and logs, the HTTP API, and optionally the store.
 
 locals {
+  # Every member but the broker gets a requests topic of its own, which only it may
+  # publish to: a request there speaks for that member and no other.
+  requesters = { for m in var.members : m.name => m if m.domain_id != var.broker_domain_id }
   members = [
     for m in var.members : {
       name                   = m.name
@@ -9,9 +12,10 @@ locals {
       project_ids            = { (var.region) = m.project_id }
       agency_name            = m.agency_name
       notification_topic_urn = m.notification_topic_urn
+      requests_topic_urn     = try(huaweicloud_smn_topic.member_requests[m.name].topic_urn, null)
     }
   ]
-  # Only member accounts may publish requests and approvals; the broker is one of them.
+  # Members publish approvals; only the broker publishes to its own requests topic.
   member_publishers = join(",", [for m in var.members : "urn:csp:iam::${m.domain_id}:root"])
   api_url           = "https://${var.api_domain}"
   store_url = var.store.rds == null ? "sqlite:////tmp/evs-transfer.db" : format(
@@ -52,10 +56,20 @@ resource "huaweicloud_kms_key" "auth_keys" {
   is_enabled       = true
 }
 
+# The broker's own requests (its operators', and its batches' fan-out): trusted to speak
+# for any member.
 resource "huaweicloud_smn_topic" "requests" {
   name                  = "${var.name_prefix}-requests"
   display_name          = "EVS transfer requests"
-  users_publish_allowed = local.member_publishers
+  users_publish_allowed = "urn:csp:iam::${var.broker_domain_id}:root"
+}
+
+resource "huaweicloud_smn_topic" "member_requests" {
+  for_each = local.requesters
+
+  name                  = "${var.name_prefix}-requests-${each.key}"
+  display_name          = "EVS transfer requests of ${each.key}"
+  users_publish_allowed = "urn:csp:iam::${each.value.domain_id}:root"
 }
 
 resource "huaweicloud_smn_topic" "approvals" {
@@ -134,6 +148,15 @@ resource "huaweicloud_fgs_function_trigger" "requests" {
   type         = "SMN"
   status       = "ACTIVE"
   event_data   = jsonencode({ topic_urn = huaweicloud_smn_topic.requests.topic_urn })
+}
+
+resource "huaweicloud_fgs_function_trigger" "member_requests" {
+  for_each = local.requesters
+
+  function_urn = huaweicloud_fgs_function.this["create_transfer"].urn
+  type         = "SMN"
+  status       = "ACTIVE"
+  event_data   = jsonencode({ topic_urn = huaweicloud_smn_topic.member_requests[each.key].topic_urn })
 }
 
 resource "huaweicloud_fgs_function_trigger" "approvals" {

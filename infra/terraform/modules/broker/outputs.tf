@@ -4,8 +4,13 @@ output "api_url" {
 }
 
 output "requests_topic_urn" {
-  description = "Members publish transfer requests and cancellations here."
+  description = "The broker's own requests topic: only the broker account publishes here."
   value       = huaweicloud_smn_topic.requests.topic_urn
+}
+
+output "member_requests_topic_urns" {
+  description = "Each member's own requests topic (by member name): it publishes its requests and cancellations there, for its own disks only."
+  value       = { for name, topic in huaweicloud_smn_topic.member_requests : name => topic.topic_urn }
 }
 
 output "approvals_topic_urn" {
