@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import collections
 import json
-import urllib.parse
 from typing import Any
 
 from pydantic import SecretStr
@@ -18,7 +17,15 @@ from pydantic import SecretStr
 from evs_transfer.batches import BatchRecord
 from evs_transfer.config import Settings
 from evs_transfer.models import NoticeKind, TransferRecord, TransferState
-from evs_transfer.notifications import Rendered, messages, quoted
+from evs_transfer.notifications import (
+    Rendered,
+    approval_url,
+    http_lines,
+    messages,
+    page_lines,
+    page_url,
+    quoted,
+)
 
 LISTED_DISKS = 100
 
@@ -35,6 +42,7 @@ def batch_offer(
         f"{len(offered)} EVS disks ({total_gb} GB) offered to {batch.target_account}"
         f" from {batch.source_account}"
     )
+    url = approval_url(settings, f"/batches/{batch.id}/approval")
     approval = {
         "batch_id": batch.id,
         "decision": "approve",
@@ -53,7 +61,7 @@ def batch_offer(
         f"  Expires at:  {expires:%Y-%m-%d %H:%M} UTC",
         "",
         *_disk_lines(batch, offered),
-        *_page_lines(batch, settings, token),
+        *page_lines(page_url(url, token), "the disks"),
         "",
         "To approve every disk, publish this JSON with your account's credentials to the",
         f"topic {settings.approvals_topic_urn}:",
@@ -63,7 +71,7 @@ def batch_offer(
         'To refuse them all, send it with "decision": "reject" and a "reason".',
         "To decide disk by disk, send the same token with a disk's transfer_id instead",
         "of the batch_id.",
-        *_http_lines(batch, settings),
+        *http_lines(url),
         "",
         "The token is valid for this batch's disks only, until they expire.",
         "Do not forward this message.",
@@ -76,8 +84,8 @@ def batch_offer(
         "approval": {
             "token": token.get_secret_value(),
             "approvals_topic_urn": settings.approvals_topic_urn,
-            "url": _approval_url(batch, settings),
-            "page_url": _page_url(batch, settings, token),
+            "url": url,
+            "page_url": page_url(url, token),
         },
     }
 
@@ -184,43 +192,3 @@ def _disk(record: TransferRecord) -> dict[str, Any]:
         "volume_type": record.volume_type,
         "expires_at": record.expires_at.isoformat(),
     }
-
-
-def _approval_url(batch: BatchRecord, settings: Settings) -> str | None:
-    if not settings.api_url:
-        return None
-
-    return f"{settings.api_url.rstrip('/')}/batches/{batch.id}/approval"
-
-
-def _page_url(batch: BatchRecord, settings: Settings, token: SecretStr) -> str | None:
-    url = _approval_url(batch, settings)
-    if url is None:
-        return None
-
-    return f"{url}?{urllib.parse.urlencode({'token': token.get_secret_value()})}"
-
-
-def _page_lines(batch: BatchRecord, settings: Settings, token: SecretStr) -> list[str]:
-    url = _page_url(batch, settings, token)
-    if url is None:
-        return []
-
-    return [
-        "",
-        "Review the disks and decide in your browser (opening the page changes nothing):",
-        f"  {url}",
-    ]
-
-
-def _http_lines(batch: BatchRecord, settings: Settings) -> list[str]:
-    url = _approval_url(batch, settings)
-    if url is None:
-        return []
-
-    return [
-        "",
-        "Or over HTTP: POST the JSON body",
-        '  {"decision": "approve", "token": "<the token above>"}',
-        f"to {url}",
-    ]

@@ -37,6 +37,7 @@ def offer(
         f"EVS disk offered to {record.target_account}: {record.volume_name or record.volume_id}"
         f" ({size}) from {record.source_account}"
     )
+    url = approval_url(settings, f"/transfers/{record.id}/approval")
     approval = {
         "transfer_id": record.id,
         "decision": "approve",
@@ -52,7 +53,7 @@ def offer(
         f"  Reason:      {quoted(record.reason) if record.reason else '(none given)'}",
         f"  Transfer:    {record.id}",
         f"  Expires at:  {record.expires_at:%Y-%m-%d %H:%M} UTC",
-        *_page_lines(record, settings, token),
+        *page_lines(page_url(url, token), "the offer"),
         "",
         "To approve, publish this JSON with your account's credentials to the topic",
         f"{settings.approvals_topic_urn}:",
@@ -60,7 +61,7 @@ def offer(
         f"  {json.dumps(approval)}",
         "",
         'To refuse the disk, send the same message with "decision": "reject" and a "reason".',
-        *_http_lines(record, settings),
+        *http_lines(url),
         "",
         "The token is valid for this transfer only, until the offer expires.",
         "Do not forward this message.",
@@ -71,8 +72,8 @@ def offer(
         "approval": {
             "token": token.get_secret_value(),
             "approvals_topic_urn": settings.approvals_topic_urn,
-            "url": _approval_url(record, settings),
-            "page_url": _page_url(record, settings, token),
+            "url": url,
+            "page_url": page_url(url, token),
         },
     }
 
@@ -262,40 +263,36 @@ def _facts(record: TransferRecord) -> dict[str, Any]:
     }
 
 
-def _approval_url(record: TransferRecord, settings: Settings) -> str | None:
+def approval_url(settings: Settings, path: str) -> str | None:
+    """Return the API's URL of an approval path, or None when no API URL is set."""
     if not settings.api_url:
         return None
 
-    return f"{settings.api_url.rstrip('/')}/transfers/{record.id}/approval"
+    return f"{settings.api_url.rstrip('/')}{path}"
 
 
-def _page_url(
-    record: TransferRecord, settings: Settings, token: SecretStr
-) -> str | None:
-    url = _approval_url(record, settings)
+def page_url(url: str | None, token: SecretStr) -> str | None:
+    """Return the approval page's link: the approval URL with the token in its query."""
     if url is None:
         return None
-    query = urllib.parse.urlencode({"token": token.get_secret_value()})
 
-    return f"{url}?{query}"
+    return f"{url}?{urllib.parse.urlencode({'token': token.get_secret_value()})}"
 
 
-def _page_lines(
-    record: TransferRecord, settings: Settings, token: SecretStr
-) -> list[str]:
-    url = _page_url(record, settings, token)
-    if url is None:
+def page_lines(link: str | None, what: str) -> list[str]:
+    """Return the lines that invite a person to decide in the browser."""
+    if link is None:
         return []
 
     return [
         "",
-        "Review the offer and decide in your browser (opening the page changes nothing):",
-        f"  {url}",
+        f"Review {what} and decide in your browser (opening the page changes nothing):",
+        f"  {link}",
     ]
 
 
-def _http_lines(record: TransferRecord, settings: Settings) -> list[str]:
-    url = _approval_url(record, settings)
+def http_lines(url: str | None) -> list[str]:
+    """Return the lines that say how to decide over HTTP."""
     if url is None:
         return []
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import json
 import uuid
 from typing import Any
 
@@ -32,7 +31,6 @@ from evs_transfer.batches import (
 from evs_transfer.config import MemberAccount
 from evs_transfer.errors import (
     BatchNotEligible,
-    CloudError,
     ConfigurationError,
     IdempotencyKeyReused,
     UnknownAccount,
@@ -46,7 +44,11 @@ from evs_transfer.validation import (
     screen_volume,
     target_findings,
 )
-from evs_transfer.workflow.batch_progress import BatchProgress, disk_request
+from evs_transfer.workflow.batch_progress import (
+    BatchProgress,
+    disk_request,
+    publish_all,
+)
 from evs_transfer.workflow.common import Caller, Steps
 from evs_transfer.workflow.create import Checked, CreateTransfer
 
@@ -198,28 +200,20 @@ class RequestBatch:
             How many messages were published.
         """
         topic = str(self._steps.settings.requests_topic_urn)
-        published: list[int] = []
-        smn = self._steps.cloud.smn()
-        for item in items:
-            document = {
-                "action": "request",
-                **disk_request(batch, item).model_dump(mode="json", exclude_none=True),
-            }
-            try:
-                smn.publish(
-                    topic,
-                    subject=f"evs-transfer batch {batch.id} disk {item.position}",
-                    messages={"default": json.dumps(document)},
-                )
-            except CloudError as exc:
-                log.warning(
-                    "batch.publish_failed",
-                    batch_id=batch.id,
-                    position=item.position,
-                    error_code=exc.error_code,
-                )
-                break
-            published.append(item.position)
+        messages = (
+            (
+                f"evs-transfer batch {batch.id} disk {item.position}",
+                {
+                    "action": "request",
+                    **disk_request(batch, item).model_dump(
+                        mode="json", exclude_none=True
+                    ),
+                },
+            )
+            for item in items
+        )
+        sent = publish_all(self._steps, topic, messages, batch_id=batch.id)
+        published = [item.position for item in items[:sent]]
         self._batches.mark_published(batch.id, published, self._steps.clock())
 
         return len(published)
@@ -230,29 +224,23 @@ class RequestBatch:
             return
         # Each chunk's invocation publishes its disks' messages, in parallel with the
         # others. A chunk that is lost leaves its disks unpublished, for the sweep.
+        chunks = [
+            [item.position for item in items[start : start + FAN_OUT_CHUNK]]
+            for start in range(0, len(items), FAN_OUT_CHUNK)
+        ]
+        messages = (
+            (
+                f"evs-transfer batch {batch.id} disks {positions[0]}+",
+                {
+                    "action": OFFER_CHUNK_ACTION,
+                    "batch_id": batch.id,
+                    "positions": positions,
+                },
+            )
+            for positions in chunks
+        )
         topic = str(self._steps.settings.requests_topic_urn)
-        smn = self._steps.cloud.smn()
-        for start in range(0, len(items), FAN_OUT_CHUNK):
-            positions = [item.position for item in items[start : start + FAN_OUT_CHUNK]]
-            document = {
-                "action": OFFER_CHUNK_ACTION,
-                "batch_id": batch.id,
-                "positions": positions,
-            }
-            try:
-                smn.publish(
-                    topic,
-                    subject=f"evs-transfer batch {batch.id} disks {positions[0]}+",
-                    messages={"default": json.dumps(document)},
-                )
-            except CloudError as exc:
-                log.warning(
-                    "batch.publish_failed",
-                    batch_id=batch.id,
-                    position=positions[0],
-                    error_code=exc.error_code,
-                )
-                return
+        publish_all(self._steps, topic, messages, batch_id=batch.id)
 
     def _tagged(self, tag: TagSelector, source: MemberAccount) -> list[str]:
         found = self._steps.cloud.evs(source).volume_ids_by_tag(

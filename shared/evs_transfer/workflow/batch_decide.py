@@ -10,7 +10,6 @@ applies.
 from __future__ import annotations
 
 import dataclasses
-import json
 
 from pydantic import SecretStr
 
@@ -21,11 +20,11 @@ from evs_transfer.batches import (
     BatchRecord,
     BatchState,
 )
-from evs_transfer.errors import ApprovalDenied, CloudError, InvalidRequest, InvalidState
+from evs_transfer.errors import ApprovalDenied, InvalidRequest, InvalidState
 from evs_transfer.logs import get_logger
 from evs_transfer.models import TransferRecord, TransferState
 from evs_transfer.tokens import token_matches
-from evs_transfer.workflow.batch_progress import BatchProgress
+from evs_transfer.workflow.batch_progress import BatchProgress, publish_all
 from evs_transfer.workflow.common import Caller, Steps
 from evs_transfer.workflow.decide import DecideTransfer
 
@@ -167,31 +166,20 @@ class DecideBatch:
             BatchProgress(self._steps).close_if_done(batch.id)
 
     def _fan_out(self, batch: BatchRecord) -> int:
+        # One message per pending disk; what a failure leaves pending, the sweep applies.
+        messages = (
+            (
+                f"evs-transfer batch {batch.id} decision",
+                {
+                    "action": DECIDE_ITEM_ACTION,
+                    "batch_id": batch.id,
+                    "transfer_id": transfer_id,
+                },
+            )
+            for transfer_id in self._batches.pending_transfer_ids(batch.id)
+        )
         topic = self._steps.settings.approvals_topic_urn
-        smn = self._steps.cloud.smn()
-        sent = 0
-        for transfer_id in self._batches.pending_transfer_ids(batch.id):
-            document = {
-                "action": DECIDE_ITEM_ACTION,
-                "batch_id": batch.id,
-                "transfer_id": transfer_id,
-            }
-            try:
-                smn.publish(
-                    topic,
-                    subject=f"evs-transfer batch {batch.id} decision",
-                    messages={"default": json.dumps(document)},
-                )
-            except CloudError as exc:
-                # SMN is likely down for the rest too: the sweep applies what is left.
-                log.warning(
-                    "batch.fan_out_failed",
-                    batch_id=batch.id,
-                    transfer_id=transfer_id,
-                    error_code=exc.error_code,
-                )
-                break
-            sent += 1
+        sent = publish_all(self._steps, topic, messages, batch_id=batch.id)
         log.info("batch.fanned_out", batch_id=batch.id, messages=sent)
 
         return sent

@@ -9,12 +9,16 @@ disk was offered, else to ``refused``; either way the source gets a summary.
 from __future__ import annotations
 
 import functools
+import json
 import uuid
+from collections.abc import Iterable
+from typing import Any
 
 from evs_transfer import batch_notifications
 from evs_transfer.batch_notifications import BATCH_KINDS
 from evs_transfer.batch_store import BatchStore
 from evs_transfer.batches import BatchItem, BatchRecord, BatchState, item_client_token
+from evs_transfer.errors import CloudError
 from evs_transfer.logs import get_logger
 from evs_transfer.models import (
     Notice,
@@ -41,6 +45,40 @@ def disk_request(batch: BatchRecord, item: BatchItem) -> TransferRequest:
         client_token=item_client_token(batch.id, item.position),
         batch_id=batch.id,
     )
+
+
+def publish_all(
+    steps: Steps,
+    topic_urn: str,
+    messages: Iterable[tuple[str, dict[str, Any]]],
+    **fields: Any,
+) -> int:
+    """Publish the broker's own JSON messages in order; stop at the first failure.
+
+    SMN is then likely down for the rest too: what was not published is left for a
+    repeat of the request or for the sweep. ``fields`` go into the failure's log line.
+
+    Returns:
+        How many messages were published, from the first.
+    """
+    smn = steps.cloud.smn()
+    sent = 0
+    for subject, document in messages:
+        try:
+            smn.publish(
+                topic_urn, subject=subject, messages={"default": json.dumps(document)}
+            )
+        except CloudError as exc:
+            log.warning(
+                "batch.publish_failed",
+                subject=subject,
+                error_code=exc.error_code,
+                **fields,
+            )
+            break
+        sent += 1
+
+    return sent
 
 
 class BatchProgress:
