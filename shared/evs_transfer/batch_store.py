@@ -270,8 +270,13 @@ class BatchStore:
 
         return True
 
-    def pending_transfer_ids(self, batch_id: str) -> list[str]:
-        """Return the ids of the batch's transfers still awaiting a decision."""
+    def pending_transfer_ids(
+        self, batch_id: str, open_at: dt.datetime | None = None
+    ) -> list[str]:
+        """Return the ids of the batch's transfers still awaiting a decision.
+
+        With ``open_at``, only those whose offer is still open then (not expired).
+        """
         statement = (
             sa.select(transfers.c.id)
             .where(
@@ -280,6 +285,8 @@ class BatchStore:
             )
             .order_by(transfers.c.created_at, transfers.c.id)
         )
+        if open_at is not None:
+            statement = statement.where(transfers.c.expires_at > open_at)
         with self._engine.connect() as conn:
             return [str(row[0]) for row in conn.execute(statement).all()]
 

@@ -129,6 +129,9 @@ class Settings(BaseSettings):
         domains = [member.domain_id for member in self.members]
         if len(set(names)) != len(names) or len(set(domains)) != len(domains):
             raise ValueError("member accounts must have unique names and domain ids")
+        if set(names) & set(domains):
+            # An account is named by either: one's name may not be another's id.
+            raise ValueError("a member name may not be a member's domain id")
 
         return self
 

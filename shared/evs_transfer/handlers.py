@@ -32,6 +32,7 @@ from evs_transfer.errors import (
     NotPermitted,
     TransferExpired,
     TransferNotFound,
+    UnknownAccount,
 )
 from evs_transfer.events import ApigEvent, SmnRecord, TimerEvent, parse, smn_payload
 from evs_transfer.logs import get_logger
@@ -269,7 +270,12 @@ def _batch_page(
     query = parse(ApprovalLink, apig.queryStringParameters or {}, what="link")
     service = current_app().service(context)
     batch, records = service.preview_batch(_batch_id(params), query.token)
-    pending = [r for r in records if r.state is TransferState.PENDING_APPROVAL]
+    now = utcnow()
+    pending = [
+        r
+        for r in records
+        if r.state is TransferState.PENDING_APPROVAL and r.expires_at > now
+    ]
     if batch.state is not BatchState.PENDING_APPROVAL or not pending:
         return Page(200, batch_decided_page(batch, records))
 
@@ -325,7 +331,7 @@ def _on_request(context: Any, record: SmnRecord, request_id: str) -> dict[str, A
 
 def _speaks_for(member: MemberAccount | None, source_account: str) -> None:
     # The broker's own topic is trusted; a member's names its publisher.
-    if member is None or source_account in (member.name, member.domain_id):
+    if member is None or _resolves_to(source_account, member):
         return
     log.warning("request.not_permitted", account=member.name, named=source_account)
     raise NotPermitted(
@@ -335,6 +341,13 @@ def _speaks_for(member: MemberAccount | None, source_account: str) -> None:
 
 
 REQUEST_ACTIONS = ("request", "request_batch", "cancel", OFFER_CHUNK_ACTION)
+
+
+def _resolves_to(account: str, member: MemberAccount) -> bool:
+    try:
+        return current_app().settings.member(account) == member
+    except UnknownAccount:
+        return False
 
 
 def _split_action(document: Any, known: tuple[str, ...]) -> tuple[str | None, Any]:

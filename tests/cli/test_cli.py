@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from evs_transfer.cli import app
+from evs_transfer.cli.common import table
 from evs_transfer.models import TransferQuery
 from tests.functional.transfers.conftest import DISK_1, DISK_2, Stack
 from tests.functional.transfers.worlds import account, demo_world
@@ -331,3 +333,81 @@ def test_local_token_of_an_unknown_offer_is_a_usage_error(cli, tmp_path):
 
     assert 2 == result.exit_code
     assert "no offer" in result.output
+
+
+def test_local_token_narrows_an_open_file_and_refuses_a_link(cli, stack, tmp_path):
+    transfer_id, token = stack.offered(DISK_1)
+    loose = tmp_path / "loose"
+    loose.write_text("old", encoding="utf-8")
+    loose.chmod(0o644)
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "elsewhere")
+
+    written = cli("local", "token", transfer_id, "--to-file", str(loose))
+    linked = cli("local", "token", transfer_id, "--to-file", str(link))
+
+    assert 0 == written.exit_code, written.output
+    assert 0o600 == loose.stat().st_mode & 0o777
+    assert token == loose.read_text(encoding="utf-8").strip()
+    assert 2 == linked.exit_code
+    assert not (tmp_path / "elsewhere").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("approve", "0" * 32, "--token-file", "/nonexistent/token"),
+        ("request", "--file", "/nonexistent/disks", "--to", "account-b"),
+    ],
+)
+def test_missing_files_are_usage_errors(cli, args):
+    result = cli(*args)
+
+    assert 2 == result.exit_code
+    assert "/nonexistent/" in result.output
+
+
+@pytest.mark.parametrize(
+    "text", ["[default\nurl=", "default = 1\n", "[default]\nurl = 5\n"]
+)
+def test_a_broken_profile_is_a_usage_error(cli, monkeypatch, tmp_path, text):
+    profile = tmp_path / "profile.toml"
+    profile.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("EVS_TRANSFER_PROFILE_FILE", str(profile))
+
+    result = cli("list")
+
+    assert 2 == result.exit_code
+    assert "profile" in result.output
+
+
+def test_batch_approve_that_moved_nothing_is_not_done(cli, stack):
+    requested = cli(
+        "request", DISK_1, DISK_2, "--to", "account-b", "--from", "account-a",
+        "--ttl", "1s", "-o", "json",
+    )  # fmt: skip
+    batch_id = json_of(requested)["id"]
+    token = next(
+        json.loads(d["message"])["approval"]["token"]
+        for d in stack.cloud.outbox
+        if d["protocol"] == "https" and '"batch.offered"' in d["message"]
+    )
+    for volume in json_of(requested)["volumes"]:
+        stack.decide(volume["transfer_id"], token, "reject")
+
+    approved = cli("batch", "approve", batch_id, stdin=token + "\n")
+
+    assert 1 == approved.exit_code
+    assert "invalid_state" in approved.output
+
+
+def test_rows_never_cut_an_id_in_a_narrow_terminal():
+    console = Console(width=30, soft_wrap=True, record=True)
+    rows = table("disk", "transfer", "why")
+    rows.add_row(DISK_1, "8c436f6f05064a1b9f2e3d4c5b6a7980", "x")
+
+    console.print(rows)
+
+    printed = console.export_text()
+    assert f"disk: {DISK_1}" in printed
+    assert "transfer: 8c436f6f05064a1b9f2e3d4c5b6a7980" in printed

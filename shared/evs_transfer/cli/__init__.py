@@ -18,7 +18,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import Progress
-from rich.table import Table
 
 from evs_transfer.cli import exits
 from evs_transfer.cli.batches import Seconds, batch_app, parse_tag, request_batch
@@ -33,6 +32,8 @@ from evs_transfer.cli.common import (
     out,
     read_token,
     table,
+    whole,
+    write_secret,
 )
 from evs_transfer.cli.profile import load_profile
 
@@ -157,7 +158,6 @@ def status(transfer_id: str, url: Url = None, output: Output = "table") -> None:
     if output == "json":
         out.print_json(json.dumps(transfer))
         return
-    facts = Table(show_header=False, box=None)
     for key in (
         "id",
         "state",
@@ -173,8 +173,7 @@ def status(transfer_id: str, url: Url = None, output: Output = "table") -> None:
         "failure_reason",
     ):
         if transfer.get(key) not in (None, ""):
-            facts.add_row(key, str(transfer[key]))
-    out.print(facts)
+            out.print(whole(f"{key + ':':<16}{transfer[key]}"))
 
 
 @app.command(name="list")
@@ -329,8 +328,7 @@ def local_token(
     token = offer_token(base, offer_id) if base else None
     if token is None:
         raise typer.BadParameter(f"account B received no offer for {offer_id}")
-    to_file.touch(mode=0o600)
-    to_file.write_text(token + "\n", encoding="utf-8")
+    write_secret(to_file, token + "\n")
     err.print(f"token of {offer_id} written to {to_file}")
 
 

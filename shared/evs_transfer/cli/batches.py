@@ -41,7 +41,7 @@ Seconds = Annotated[
     typer.Option(
         "--wait",
         min=0,
-        help="Seconds to wait for every disk's verdict; 0 returns at once.",
+        help="Seconds to wait for every disk's verdict; 0 returns once it is recorded.",
     ),
 ]
 
@@ -225,5 +225,8 @@ def _decide_batch(
             progress=progress,
         )
     show_batch(batch, output)
-    if batch["counts"].get("pending_approval") or batch["counts"].get("accepting"):
+    # Done is every offered disk where the decision was to take it; anything else (open,
+    # expired, failed, decided otherwise one by one) is for the operator to look at.
+    wanted = {"approve": "accepted", "reject": "rejected"}[decision]
+    if set(batch["counts"]) - {wanted, "refused"}:
         raise typer.Exit(exits.REFUSED)

@@ -16,13 +16,16 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
 
+from evs_transfer.cli import exits
 from evs_transfer.cli.client import ApiClient
 from evs_transfer.cli.exits import ApiProblem
-from evs_transfer.cli.profile import Profile
+from evs_transfer.cli.profile import Profile, ProfileError
 from evs_transfer.cli.signing import ApiCredentials
 
 P = ParamSpec("P")
-out = Console()
+# Soft wrapping: a line longer than the terminal is left whole for the terminal to fold,
+# never cut short by the console, so that ids can be copied.
+out = Console(soft_wrap=True)
 err = Console(stderr=True)
 
 Url = Annotated[
@@ -78,8 +81,13 @@ class Rows:
             return
         for row in self.rows:
             for header, cell in zip(self.headers, row, strict=True):
-                yield Text(f"{header}: {cell}")
+                yield whole(f"{header}: {cell}")
             yield Text("")
+
+
+def whole(line: str) -> Text:
+    """Return a line to print as it is: text, not markup (the console never cuts it)."""
+    return Text(line)
 
 
 def table(*headers: str) -> Rows:
@@ -98,6 +106,10 @@ def command(function: Callable[P, None]) -> Callable[P, None]:
     def reported(*args: P.args, **kwargs: P.kwargs) -> None:
         try:
             function(*args, **kwargs)
+        except (OSError, UnicodeDecodeError, ProfileError) as problem:
+            # A file named on the command line, or the profile: the operator's to fix.
+            err.print(f"error: {_file_problem(problem)}", markup=False)
+            raise typer.Exit(exits.USAGE) from None
         except ApiProblem as problem:
             err.print(f"error: {problem}", markup=False)
             for detail in problem.details:
@@ -109,6 +121,29 @@ def command(function: Callable[P, None]) -> Callable[P, None]:
             raise typer.Exit(problem.exit_code) from None
 
     return reported
+
+
+def _file_problem(problem: Exception) -> str:
+    if isinstance(problem, OSError) and problem.filename is not None:
+        return f"{problem.filename}: {problem.strerror or type(problem).__name__}"
+    if isinstance(problem, UnicodeDecodeError):
+        return "a file named is not UTF-8 text"
+
+    return str(problem)
+
+
+def write_secret(path: Path, text: str) -> None:
+    """Write ``text`` to ``path``, readable by its owner only, never through a link.
+
+    An existing file is replaced in place and its mode narrowed to 600.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    descriptor = os.open(path, flags, 0o600)
+    try:
+        os.fchmod(descriptor, 0o600)
+        os.write(descriptor, text.encode())
+    finally:
+        os.close(descriptor)
 
 
 def read_token(token_file: Path | None) -> str:

@@ -39,15 +39,27 @@ def load_profile() -> Profile:
     if not path.is_file():
         return Profile()
     section = os.environ.get("EVS_TRANSFER_PROFILE", "default")
-    values = tomllib.loads(path.read_text(encoding="utf-8")).get(section, {})
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ProfileError(f"profile {path} cannot be read: {exc}") from None
+    values = document.get(section, {})
+    if not isinstance(values, dict) or not all(
+        isinstance(value, str) for value in values.values()
+    ):
+        raise ProfileError(f"profile {path}: [{section}] must hold text values only")
 
     return Profile(
         url=values.get("url"),
         source_account=values.get("source_account"),
         requester=values.get("requester"),
         credentials={
-            key: str(values[key])
+            key: values[key]
             for key in ("access_key", "secret_key", "security_token")
             if values.get(key)
         },
     )
+
+
+class ProfileError(ValueError):
+    """The profile file is there but cannot be used; the message says why."""

@@ -80,12 +80,15 @@ class DecideBatch:
                 current_state=batch.state.value,
             )
         if not token_matches(approval.token, batch.approval_token_hash):
-            self._count_wrong_token(batch, caller)
+            # Once decided, guesses can no longer lock what the target approved.
+            if batch.state is BatchState.PENDING_APPROVAL:
+                self._count_wrong_token(batch, caller)
             raise ApprovalDenied(
                 f"the approval token is not valid for batch {batch.id}"
             )
 
         if batch.state is BatchState.PENDING_APPROVAL:
+            self._require_open_disks(batch)
             batch = self._record(batch, approval, caller)
         if batch.state not in (BatchState.DECIDED, BatchState.CLOSED):
             raise InvalidState(
@@ -105,6 +108,16 @@ class DecideBatch:
         self._fan_out(batch)
 
         return batch
+
+    def _require_open_disks(self, batch: BatchRecord) -> None:
+        # A decision for no disk would only tell both sides a false outcome.
+        if self._batches.pending_transfer_ids(batch.id, open_at=self._steps.clock()):
+            return
+        BatchProgress(self._steps).close_if_done(batch.id)
+        raise InvalidState(
+            f"batch {batch.id} has no disk whose offer is still open",
+            current_state=self._batches.get(batch.id).state.value,
+        )
 
     def _record(
         self, batch: BatchRecord, approval: BatchApproval, caller: Caller

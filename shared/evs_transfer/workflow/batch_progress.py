@@ -127,18 +127,21 @@ class BatchProgress:
 
         return batch
 
-    def close_if_done(self, batch_id: str) -> BatchRecord:
+    def close_if_done(self, batch_id: str) -> bool:
         """Close a batch none of whose disks is open any more.
 
         A decided batch tells both sides what its decision did; one whose disks all
         ended on their own (decided one by one, expired, cancelled) was told disk by disk.
         Safe to call after each disk: only one call closes it.
+
+        Returns:
+            Whether this call closed it.
         """
         batch = self._batches.get(batch_id)
         records = self._steps.store.of_batch(batch_id)
         open_states = (BatchState.PENDING_APPROVAL, BatchState.DECIDED)
         if batch.state not in open_states or any(not r.state.is_final for r in records):
-            return batch
+            return False
         notices = (
             [
                 self._notice(batch, NoticeKind.BATCH_DECIDED, account)
@@ -154,12 +157,11 @@ class BatchProgress:
             notices=notices,
             now=self._steps.clock(),
         )
-        batch = self._batches.get(batch_id)
         if moved:
             log.info("batch.closed", batch_id=batch_id)
-            self.deliver(batch, notices)
+            self.deliver(self._batches.get(batch_id), notices)
 
-        return batch
+        return moved
 
     def deliver(self, batch: BatchRecord, notices: list[Notice]) -> None:
         """Publish the batch's queued notices that nobody else is sending."""

@@ -45,8 +45,8 @@ def sweep_batches(
         BatchProgress(steps).settle(batch_id)
         counts["batch_settled"] += 1
     for batch_id in batches.done(limit):
-        BatchProgress(steps).close_if_done(batch_id)
-        counts["batch_closed"] += 1
+        if BatchProgress(steps).close_if_done(batch_id):
+            counts["batch_closed"] += 1
     for batch_id, transfer_id in batches.decided_with_pending(before, limit):
         message = BatchItemDecision(batch_id=batch_id, transfer_id=transfer_id)
         try:

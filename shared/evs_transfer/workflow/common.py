@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import SecretStr
 
 from evs_transfer import notifications
+from evs_transfer.batch_store import BatchStore
 from evs_transfer.cloud.accounts import Cloud
 from evs_transfer.config import MemberAccount, Settings
 from evs_transfer.errors import CloudError, UnknownAccount
@@ -36,6 +37,8 @@ log = get_logger()
 Channel = Literal["http", "smn", "timer"]
 TOLD_BY_BATCH = frozenset({NoticeKind.ACCEPTED, NoticeKind.REJECTED})
 """Outcomes of a batch decision that its summary reports instead of each disk."""
+RETRIED_FOR_BATCH = frozenset({NoticeKind.APPROVAL_FAILED})
+"""What asks the target to decide again: the sweep applies a batch decision again."""
 DeleteOutcome = Literal["deleted", "gone", "failed"]
 
 
@@ -150,7 +153,7 @@ class Steps:
 
         The notices are queued with the transition and sent once it has been made.
         """
-        notices = _kept(caller, notices)
+        notices = self._kept(record, caller, notices)
         updated = self.queue_transition(
             record,
             caller,
@@ -189,11 +192,26 @@ class Steps:
             new_state=new_state,
             event=event,
             changes=changes,
-            notices=_kept(caller, notices),
+            notices=self._kept(record, caller, notices),
         )
         _audit(event)
 
         return updated
+
+    def _kept(
+        self, record: TransferRecord, caller: Caller, notices: Sequence[Notice]
+    ) -> list[Notice]:
+        # A batch decision's outcomes are told once, by the batch's summary, whoever
+        # brings a disk to its end (the decision's own message, or the sweep later).
+        dropped: frozenset[NoticeKind] = frozenset()
+        if caller.for_batch is not None:
+            dropped = TOLD_BY_BATCH | RETRIED_FOR_BATCH
+        elif record.batch_id is not None and notices:
+            batch = BatchStore(self.store.engine).get(record.batch_id)
+            if batch.decision is not None:
+                dropped = TOLD_BY_BATCH
+
+        return [notice for notice in notices if notice.kind not in dropped]
 
     def record_event(self, event: AuditEvent) -> None:
         """Append an audit event that changes no state, such as a refused attempt."""
@@ -349,14 +367,6 @@ class Steps:
                 error_code=exc.error_code,
             )
             return None
-
-
-def _kept(caller: Caller, notices: Sequence[Notice]) -> list[Notice]:
-    # A batch decision's outcomes are told once, by the batch's summary.
-    if caller.for_batch is None:
-        return list(notices)
-
-    return [notice for notice in notices if notice.kind not in TOLD_BY_BATCH]
 
 
 def _audit(event: AuditEvent) -> None:

@@ -8,6 +8,7 @@ out over the requests topic, so each test waits for localcloud's asynchronous de
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -585,3 +586,92 @@ def test_batch_page_shows_the_open_disks_and_changes_nothing(stack: Stack) -> No
         .execute(sa.text("select failed_approvals from batches"))
         .scalar_one()
     )
+
+
+def test_batch_decision_with_no_open_disk_is_refused_and_told_nobody(
+    stack: Stack,
+) -> None:
+    view = request_batch(stack, volume_ids=[DISK_1, DISK_2])
+    token = batch_offers(stack.cloud)[0]["approval"]["token"]
+    for volume in view["volumes"]:
+        assert 200 == stack.decide(volume["transfer_id"], token, "reject").status_code
+
+    late = decide_batch(stack, view["id"], token)
+    stack.cloud.wait_idle(timeout=60)
+
+    assert 409 == late.status_code
+    assert "closed" == batch(stack, view["id"])["state"]
+    assert [] == told(stack.cloud, B_TOPIC, "batch.decided")
+
+
+def test_batch_page_of_expired_offers_offers_no_buttons(stack: Stack) -> None:
+    view = request_batch(stack, volume_ids=[DISK_1], ttl_seconds=1)
+    offer = batch_offers(stack.cloud)[0]["approval"]
+    time.sleep(1.5)
+
+    page = requests.get(offer["page_url"], headers={"Accept": "text/html"}, timeout=30)
+    late = decide_batch(stack, view["id"], offer["token"])
+
+    assert 200 == page.status_code
+    assert 'id="approve"' not in page.text
+    assert 409 == late.status_code
+    assert "no disk whose offer is still open" in late.json()["error"]["message"]
+
+
+def test_batch_decided_cannot_be_locked_by_guesses(stack: Stack) -> None:
+    stack.cloud.seed(world_with([], retry_seconds=0))
+    view = request_batch(stack, volume_ids=[DISK_1, DISK_2])
+    token = batch_offers(stack.cloud)[0]["approval"]["token"]
+    stack.cloud.add_fault(
+        operation="publish_message", kind="status", status=500, count=1
+    )
+    assert 202 == decide_batch(stack, view["id"], token).status_code
+
+    guesses = [
+        decide_batch(stack, view["id"], f"{n:043d}").status_code for n in range(6)
+    ]
+    swept = stack.sweep()
+
+    assert [403] * 6 == guesses
+    assert 2 == swept["batch_decided"]
+    assert {"accepted": 2} == batch(stack, view["id"])["counts"]
+
+
+def test_batch_disks_the_sweep_settles_are_told_once_by_the_summary(
+    stack: Stack,
+) -> None:
+    stack.cloud.seed(world_with([], retry_seconds=0))
+    view = request_batch(stack, volume_ids=[DISK_1, DISK_2])
+    token = batch_offers(stack.cloud)[0]["approval"]["token"]
+    # The first accept lands in EVS, but its answer is lost and B's view is unreadable:
+    # the disk goes back to pending, and a later sweep finds it moved.
+    stack.cloud.add_fault("cinder_accept_volume_transfer", "drop_response", count=1)
+    stack.cloud.add_fault(
+        "show_volume", "status", status=503, count=1, account="account-b"
+    )
+
+    assert 202 == decide_batch(stack, view["id"], token).status_code
+    stack.cloud.wait_idle(timeout=60)
+    stack.cloud.clear_faults()
+    stack.sweep()
+    stack.sweep()
+
+    assert {"accepted": 2} == batch(stack, view["id"])["counts"]
+    assert "closed" == batch(stack, view["id"])["state"]
+    assert [] == told(stack.cloud, B_TOPIC, "transfer.accepted")
+    assert [] == told(stack.cloud, B_TOPIC, "transfer.approval_failed")
+    assert 1 == len(told(stack.cloud, B_TOPIC, "batch.decided"))
+
+
+def test_batch_decision_that_cannot_be_applied_asks_nobody_again(stack: Stack) -> None:
+    view = request_batch(stack, volume_ids=[DISK_1, DISK_2])
+    token = batch_offers(stack.cloud)[0]["approval"]["token"]
+    stack.cloud.add_fault(
+        "cinder_accept_volume_transfer", "status", status=413, account="account-b"
+    )
+
+    assert 202 == decide_batch(stack, view["id"], token).status_code
+    stack.cloud.wait_idle(timeout=60)
+
+    assert {"pending_approval": 2} == batch(stack, view["id"])["counts"]
+    assert [] == told(stack.cloud, B_TOPIC, "transfer.approval_failed")
