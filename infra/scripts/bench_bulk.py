@@ -20,6 +20,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -105,13 +106,25 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if fast and bounded else 1
 
 
-def _timed(options: argparse.Namespace, *, concurrency: int) -> tuple[float, int]:
-    cloud = LocalCloud(_world(options.disks), code_root=ROOT)
+@contextlib.contextmanager
+def _slow_cloud(
+    options: argparse.Namespace, async_workers: int = 8
+) -> Iterator[tuple[LocalCloud, str]]:
+    """Serve the world with the latency on every operation; yield it and the API URL."""
+    cloud = LocalCloud(
+        _world(options.disks), code_root=ROOT, async_workers=async_workers
+    )
     # The functions log JSON lines for LTS on standard output: not what this reports.
     with cloud.serve() as server, contextlib.redirect_stdout(io.StringIO()):
         for operation in OPERATIONS:
             cloud.add_fault(operation, "latency", latency_ms=options.latency_ms)
-        client = CountingClient(f"{server.url}/apig", _operator(cloud))
+        yield cloud, f"{server.url}/apig"
+    cloud.close()
+
+
+def _timed(options: argparse.Namespace, *, concurrency: int) -> tuple[float, int]:
+    with _slow_cloud(options) as (cloud, api_url):
+        client = CountingClient(api_url, _operator(cloud))
         disks = [_disk_id(n) for n in range(options.disks)]
         started = time.perf_counter()
         verdicts = request_each(
@@ -122,7 +135,6 @@ def _timed(options: argparse.Namespace, *, concurrency: int) -> tuple[float, int
             progress=None,
         )
         elapsed = time.perf_counter() - started
-    cloud.close()
     offered = sum(v.outcome == "offered" for v in verdicts)
     if offered != options.disks:
         raise SystemExit(f"only {offered} of {options.disks} disks were offered")
@@ -131,13 +143,8 @@ def _timed(options: argparse.Namespace, *, concurrency: int) -> tuple[float, int
 
 
 def _timed_batch(options: argparse.Namespace) -> tuple[float, int]:
-    cloud = LocalCloud(
-        _world(options.disks), code_root=ROOT, async_workers=options.concurrency
-    )
-    with cloud.serve() as server, contextlib.redirect_stdout(io.StringIO()):
-        for operation in OPERATIONS:
-            cloud.add_fault(operation, "latency", latency_ms=options.latency_ms)
-        client = ApiClient(f"{server.url}/apig", _operator(cloud))
+    with _slow_cloud(options, async_workers=options.concurrency) as (cloud, api_url):
+        client = ApiClient(api_url, _operator(cloud))
         disks = [_disk_id(n) for n in range(options.disks)]
         started = time.perf_counter()
         batch = client.request_batch({**SOURCE, "volume_ids": disks})["batch"]
@@ -151,7 +158,6 @@ def _timed_batch(options: argparse.Namespace) -> tuple[float, int]:
             for i in cloud.invocations
             if i.mode == "async" and i.function_name == "create_transfer"
         ]
-    cloud.close()
     if batch["counts"].get("pending_approval") != options.disks:
         raise SystemExit(f"the batch did not offer every disk: {batch['counts']}")
 

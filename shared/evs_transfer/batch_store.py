@@ -78,17 +78,35 @@ class BatchStore:
 
         return None if row is None else _batch(dict(row._mapping))
 
-    def items(self, batch_id: str) -> list[BatchItem]:
-        """Return the batch's disks in the order they were named."""
+    def items(
+        self, batch_id: str, positions: Iterable[int] | None = None
+    ) -> list[BatchItem]:
+        """Return the batch's disks in the order they were named, or those at positions."""
         statement = (
             sa.select(batch_items)
             .where(batch_items.c.batch_id == batch_id)
             .order_by(batch_items.c.position)
         )
+        if positions is not None:
+            statement = statement.where(batch_items.c.position.in_(list(positions)))
         with self._engine.connect() as conn:
             rows = conn.execute(statement).all()
 
         return [_item(dict(row._mapping)) for row in rows]
+
+    def item(self, batch_id: str, position: int) -> BatchItem | None:
+        """Return the batch's disk at ``position``, if there is one."""
+        found = self.items(batch_id, [position])
+
+        return found[0] if found else None
+
+    def has_open_disks(self, batch_id: str) -> bool:
+        """Tell whether a transfer of the batch awaits a decision or is being accepted."""
+        statement = sa.select(
+            _open_disk().where(transfers.c.batch_id == batch_id).exists()
+        )
+        with self._engine.connect() as conn:
+            return bool(conn.execute(statement).scalar())
 
     def item_states(self, batch_id: str) -> list[dict[str, Any]]:
         """Return each disk of the batch with its transfer's state, in order."""
@@ -321,6 +339,14 @@ class BatchStore:
             ).scalar_one()
 
         return int(count)
+
+
+def _open_disk() -> sa.Select[Any]:
+    return sa.select(transfers.c.id).where(
+        transfers.c.state.in_(
+            [TransferState.PENDING_APPROVAL.value, TransferState.ACCEPTING.value]
+        )
+    )
 
 
 def _row(batch: BatchRecord) -> dict[str, Any]:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import hashlib
-import json
 from typing import Annotated, Any
 
 from pydantic import (
@@ -19,7 +17,6 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
-    StrictBool,
     StrictInt,
     model_validator,
 )
@@ -29,6 +26,7 @@ from evs_transfer.models import (
     TRANSFER_ID_PATTERN,
     VOLUME_ID_PATTERN,
     Decision,
+    OfferTerms,
     Text,
 )
 
@@ -47,28 +45,17 @@ class TagSelector(BaseModel):
     value: Text = Field(default="", max_length=255)
 
 
-class BatchRequest(BaseModel):
+class BatchRequest(OfferTerms):
     """What account A asks for: move these disks, named or selected by a tag, to B.
 
-    Exactly one of ``volume_ids`` and ``tag`` is given. The other fields mean what they
-    mean on a single :class:`~evs_transfer.models.TransferRequest` and apply to every disk.
+    Exactly one of ``volume_ids`` and ``tag`` is given; the :class:`OfferTerms` apply to
+    every disk.
     """
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     volume_ids: list[VolumeId] | None = Field(
         default=None, min_length=1, max_length=MAX_BATCH_VOLUMES
     )
     tag: TagSelector | None = None
-    source_account: Text = Field(min_length=1, max_length=64)
-    target_account: Text = Field(min_length=1, max_length=64)
-    requester: Text = Field(min_length=1, max_length=128)
-    reason: Text = Field(default="", max_length=1024)
-    ttl_seconds: StrictInt | None = Field(default=None, ge=1, le=365 * 86400)
-    client_token: str | None = Field(
-        default=None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$"
-    )
-    dry_run: StrictBool = False
 
     @model_validator(mode="after")
     def _one_selector(self) -> BatchRequest:
@@ -80,13 +67,6 @@ class BatchRequest(BaseModel):
             raise ValueError("volume_ids names a disk more than once")
 
         return self
-
-    def digest(self) -> str:
-        """Return a digest of what is asked, to tell a repeat from a different request."""
-        asked = self.model_dump(mode="json", exclude={"client_token", "dry_run"})
-        canonical = json.dumps(asked, sort_keys=True, separators=(",", ":"))
-
-        return hashlib.sha256(canonical.encode()).hexdigest()
 
     def selector(self) -> dict[str, Any]:
         """Return how the disks were chosen, as stored with the batch."""

@@ -56,28 +56,43 @@ class TransferState(str, enum.Enum):
         return self not in (TransferState.PENDING_APPROVAL, TransferState.ACCEPTING)
 
 
-class TransferRequest(BaseModel):
-    """What account A asks for: move ``volume_id`` from ``source_account`` to ``target_account``.
+class OfferTerms(BaseModel):
+    """What every request to offer disks states: who asks, for whom, why, for how long.
 
-    ``name`` becomes the EVS transfer's name (a default naming the record is used when it is
-    empty); ``ttl_seconds`` shortens or lengthens the offer within the deployment's
-    bounds; ``dry_run`` runs every check and creates nothing. ``client_token`` makes the
-    request idempotent: sent again, it answers with the same transfer.
+    ``ttl_seconds`` shortens or lengthens the offer within the deployment's bounds;
+    ``dry_run`` runs the checks and creates nothing. ``client_token`` makes the request
+    idempotent: sent again, it answers with what the first one made.
     """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    volume_id: str = Field(pattern=VOLUME_ID_PATTERN)
     source_account: Text = Field(min_length=1, max_length=64)
     target_account: Text = Field(min_length=1, max_length=64)
     requester: Text = Field(min_length=1, max_length=128)
     reason: Text = Field(default="", max_length=1024)
-    name: Text = Field(default="", max_length=255)
     ttl_seconds: StrictInt | None = Field(default=None, ge=1, le=365 * 86400)
     client_token: str | None = Field(
         default=None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$"
     )
     dry_run: StrictBool = False
+
+    def digest(self) -> str:
+        """Return a digest of what is asked, to tell a repeat from a different request."""
+        asked = self.model_dump(mode="json", exclude={"client_token", "dry_run"})
+        canonical = json.dumps(asked, sort_keys=True, separators=(",", ":"))
+
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class TransferRequest(OfferTerms):
+    """What account A asks for: move ``volume_id`` from ``source_account`` to ``target_account``.
+
+    ``name`` becomes the EVS transfer's name (a default naming the record is used when it is
+    empty); the other terms are :class:`OfferTerms`.
+    """
+
+    volume_id: str = Field(pattern=VOLUME_ID_PATTERN)
+    name: Text = Field(default="", max_length=255)
     batch_id: str | None = Field(default=None, pattern=TRANSFER_ID_PATTERN)
     """Set on the per-disk requests a batch fans out to; the batch then speaks to B."""
 
@@ -93,13 +108,6 @@ class TransferRequest(BaseModel):
             raise ValueError(f"client_token may not start with {BATCH_KEY_PREFIX!r}")
 
         return self
-
-    def digest(self) -> str:
-        """Return a digest of what is asked, to tell a repeat from a different request."""
-        asked = self.model_dump(mode="json", exclude={"client_token", "dry_run"})
-        canonical = json.dumps(asked, sort_keys=True, separators=(",", ":"))
-
-        return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class Cancellation(BaseModel):

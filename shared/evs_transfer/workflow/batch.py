@@ -33,7 +33,6 @@ from evs_transfer.errors import (
     BatchNotEligible,
     ConfigurationError,
     IdempotencyKeyReused,
-    UnknownAccount,
 )
 from evs_transfer.logs import get_logger
 from evs_transfer.models import Volume
@@ -107,7 +106,7 @@ class RequestBatch:
         """
         settings = self._steps.settings
         source = settings.member(request.source_account)
-        target = _member(self._steps, request.target_account)
+        target = self._steps.find_member(request.target_account)
         account_findings = target_findings(
             source.name, target.name if target else None, request.target_account
         )
@@ -185,10 +184,10 @@ class RequestBatch:
             BatchNotFound: No such batch.
         """
         batch = self._batches.get(chunk.batch_id)
-        wanted = set(chunk.positions)
-        items = [item for item in self._queued(batch.id) if item.position in wanted]
+        items = self._batches.items(batch.id, chunk.positions)
+        queued = [item for item in items if item.state is ItemState.QUEUED]
 
-        return self.publish(batch, items)
+        return self.publish(batch, queued)
 
     def publish(self, batch: BatchRecord, items: list[BatchItem]) -> int:
         """Publish one single-disk request per item to the requests topic.
@@ -323,10 +322,3 @@ def batch_view(steps: Steps, batch: BatchRecord) -> dict[str, Any]:
         "volumes": volumes,
         "notifications": steps.outbox.of_transfer(batch.id),
     }
-
-
-def _member(steps: Steps, name: str) -> MemberAccount | None:
-    try:
-        return steps.settings.member(name)
-    except UnknownAccount:
-        return None

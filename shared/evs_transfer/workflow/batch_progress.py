@@ -137,10 +137,10 @@ class BatchProgress:
         Returns:
             Whether this call closed it.
         """
+        # After every disk a decision reaches: a look at the batch, not at its disks.
         batch = self._batches.get(batch_id)
-        records = self._steps.store.of_batch(batch_id)
         open_states = (BatchState.PENDING_APPROVAL, BatchState.DECIDED)
-        if batch.state not in open_states or any(not r.state.is_final for r in records):
+        if batch.state not in open_states or self._batches.has_open_disks(batch_id):
             return False
         notices = (
             [

@@ -51,8 +51,7 @@ class Closing:
         Raises:
             InvalidState: Another actor moved the record first.
         """
-        queued = notices(record)
-        closed = self._steps.queue_transition(
+        closed, queued = self._steps.queue_transition(
             record,
             caller,
             action,
@@ -60,7 +59,7 @@ class Closing:
             new_state,
             reason=reason,
             changes={"auth_key_ciphertext": None, **(changes or {})},
-            notices=queued,
+            notices=notices(record),
         )
         outcome = self._steps.delete_evs_transfer(closed)
         if outcome == "gone" and self._steps.maybe_owned_by_target(closed):

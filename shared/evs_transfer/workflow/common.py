@@ -153,8 +153,7 @@ class Steps:
 
         The notices are queued with the transition and sent once it has been made.
         """
-        notices = self._kept(record, caller, notices)
-        updated = self.queue_transition(
+        updated, queued = self.queue_transition(
             record,
             caller,
             action,
@@ -164,7 +163,7 @@ class Steps:
             changes=changes,
             notices=notices,
         )
-        self.deliver(updated, notices)
+        self.deliver(updated, queued)
 
         return updated
 
@@ -179,24 +178,29 @@ class Steps:
         reason: str = "",
         changes: Mapping[str, object] | None = None,
         notices: Sequence[Notice] = (),
-    ) -> TransferRecord:
+    ) -> tuple[TransferRecord, list[Notice]]:
         """Like :meth:`transition`, but leave the notices queued for the caller to send.
 
         For callers that first bring the cloud in line (delete the EVS transfer), so that
         what the parties are told is already true.
+
+        Returns:
+            The moved record, and the notices queued with it (a disk of a decided batch
+            leaves its outcome to the batch's summary).
         """
         event = self.event(record, caller, action, new_state, reason)
+        queued = self._kept(record, caller, notices)
         updated = self.store.transition(
             record.id,
             expected=[expected],
             new_state=new_state,
             event=event,
             changes=changes,
-            notices=self._kept(record, caller, notices),
+            notices=queued,
         )
         _audit(event)
 
-        return updated
+        return updated, queued
 
     def _kept(
         self, record: TransferRecord, caller: Caller, notices: Sequence[Notice]
@@ -259,7 +263,7 @@ class Steps:
         when the notice no longer applies (the offer it makes has closed).
         """
         subject_id = notice.transfer_id
-        member = self._member(notice.account)
+        member = self.find_member(notice.account)
         if member is None or not member.notification_topic_urn:
             log.warning(
                 "notification.skipped", transfer_id=subject_id, account=notice.account
@@ -310,7 +314,8 @@ class Steps:
         """Return how long a failed notification waits before it is sent again."""
         return dt.timedelta(seconds=self.settings.notification_retry_seconds)
 
-    def _member(self, name: str) -> MemberAccount | None:
+    def find_member(self, name: str) -> MemberAccount | None:
+        """Return the configured member of that name or domain id, or None."""
         try:
             return self.settings.member(name)
         except UnknownAccount:

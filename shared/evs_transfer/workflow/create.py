@@ -21,7 +21,6 @@ from evs_transfer.errors import (
     CloudError,
     CloudRejected,
     InvalidRequest,
-    UnknownAccount,
     VolumeNotEligible,
 )
 from evs_transfer.inspection import DiskFacts, inspect_disk
@@ -80,7 +79,7 @@ class CreateTransfer:
         """
         settings = self._steps.settings
         source = settings.member(request.source_account)
-        target = _find_member(self._steps, request.target_account)
+        target = self._steps.find_member(request.target_account)
         target_name = target.name if target else None
         findings = target_findings(source.name, target_name, request.target_account)
         findings += name_findings(request.name)
@@ -173,21 +172,19 @@ class CreateTransfer:
             batch = batches.get(request.batch_id)
         except BatchNotFound:
             batch = None
-        items = batches.items(request.batch_id) if batch is not None else []
-        if (
-            batch is None
-            or position is None
-            or position >= len(items)
-            or items[position].volume_id != request.volume_id
-            or disk_request(batch, items[position]) != request
-        ):
+        item = (
+            batches.item(request.batch_id, position)
+            if batch is not None and position is not None
+            else None
+        )
+        if batch is None or item is None or disk_request(batch, item) != request:
             # Batch disks share the batch's approval token: none may join from outside.
             raise InvalidRequest(
                 f"the request is not a disk of batch {request.batch_id}",
                 details=[{"field": "batch_id"}],
             )
 
-        return items[position]
+        return item
 
     def _claim(self, request: TransferRequest, caller: Caller) -> Claim:
         key = request.client_token or caller.idempotency_key or uuid.uuid4().hex
@@ -407,13 +404,6 @@ class CreateTransfer:
 
 def _pending_in_evs(checked: Checked) -> bool:
     return any(f.code == "volume_transfer_pending" for f in checked.errors)
-
-
-def _find_member(steps: Steps, name: str) -> MemberAccount | None:
-    try:
-        return steps.settings.member(name)
-    except UnknownAccount:
-        return None
 
 
 def _volume(facts: DiskFacts) -> Volume | None:
